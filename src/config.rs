@@ -1,0 +1,706 @@
+//! Configuration: what the user wrote in `config.yaml`, and the validated [`Config`] the
+//! pipeline runs with.
+//!
+//! Loading happens in two phases, as in ripgrep: serde reads the file into plain `Raw*` structs
+//! (unknown keys are rejected), then one fallible step compiles selectors, parses URLs and time
+//! zones and checks ids. Every problem found in the second phase is collected, so the user sees
+//! all of them at once, each named by its key path (`sites[0].sections[1].urls[0]`).
+
+use std::collections::HashSet;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono_tz::Tz;
+use scraper::Selector;
+use serde::Deserialize;
+use url::Url;
+
+/// Default number of items in each feed.
+pub const DEFAULT_MAX_ITEMS: usize = 100;
+/// Default time zone for times written without an offset.
+pub const DEFAULT_TIMEZONE: Tz = Tz::Asia__Shanghai;
+/// Default number of days an item stays in history after it was last seen.
+pub const DEFAULT_KEEP_DAYS: u32 = 90;
+/// Default per-request timeout.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
+/// Default cap on a response body.
+pub const DEFAULT_MAX_BODY: u64 = 8 * 1024 * 1024;
+/// Default number of requests in flight.
+pub const DEFAULT_CONCURRENCY: usize = 4;
+/// Default number of retries after a transient failure.
+pub const DEFAULT_RETRIES: u32 = 2;
+/// Default minimum gap between two requests to one host.
+pub const DEFAULT_PER_HOST_DELAY: Duration = Duration::from_millis(250);
+
+/// A configuration that could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not valid YAML or does not have the expected shape.
+    #[error("{path}: {source}")]
+    Syntax {
+        path: PathBuf,
+        #[source]
+        source: serde_norway::Error,
+    },
+    /// The file parsed, but some values are invalid.
+    #[error("{path}: {} invalid value(s):\n{}", .problems.len(), ProblemList(.problems))]
+    Invalid {
+        path: PathBuf,
+        problems: Vec<Problem>,
+    },
+}
+
+/// One invalid value: the key path and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub key: String,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.key, self.message)
+    }
+}
+
+struct ProblemList<'a>(&'a [Problem]);
+
+impl fmt::Display for ProblemList<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, problem) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "  {problem}")?;
+        }
+        Ok(())
+    }
+}
+
+/// A string or a list of strings: selector alternatives, tried in order.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    fn into_vec(self) -> Vec<String> {
+        match self {
+            OneOrMany::One(s) => vec![s],
+            OneOrMany::Many(v) => v,
+        }
+    }
+}
+
+/// A duration written as `20s`, `250ms`, `10m` or `1h`.
+#[derive(Debug, Clone, Copy)]
+struct HumanDuration(Duration);
+
+impl<'de> Deserialize<'de> for HumanDuration {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        parse_duration(&text)
+            .map(HumanDuration)
+            .ok_or_else(|| serde::de::Error::custom(format!("invalid duration {text:?} (examples: 250ms, 20s, 10m, 1h)")))
+    }
+}
+
+/// Parses `250ms`, `20s`, `10m`, `1h` (an integer and a unit).
+pub fn parse_duration(text: &str) -> Option<Duration> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit())?;
+    let (number, unit) = text.split_at(split);
+    let n: u64 = number.parse().ok()?;
+    match unit.trim() {
+        "ms" => Some(Duration::from_millis(n)),
+        "s" => Some(Duration::from_secs(n)),
+        "m" | "min" => n.checked_mul(60).map(Duration::from_secs),
+        "h" => n.checked_mul(3600).map(Duration::from_secs),
+        _ => None,
+    }
+}
+
+/// A byte size written as `8MiB`, `512KiB` or a plain number of bytes.
+#[derive(Debug, Clone, Copy)]
+struct ByteSize(u64);
+
+impl<'de> Deserialize<'de> for ByteSize {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Written {
+            Number(u64),
+            Text(String),
+        }
+        match Written::deserialize(d)? {
+            Written::Number(n) => Ok(ByteSize(n)),
+            Written::Text(text) => parse_byte_size(&text)
+                .map(ByteSize)
+                .ok_or_else(|| serde::de::Error::custom(format!("invalid size {text:?} (examples: 8MiB, 512KiB, 100000)"))),
+        }
+    }
+}
+
+fn parse_byte_size(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let n: u64 = number.parse().ok()?;
+    let factor = match unit.trim() {
+        "" | "B" => 1,
+        "KiB" | "KB" | "k" => 1024,
+        "MiB" | "MB" | "M" => 1024 * 1024,
+        "GiB" | "GB" | "G" => 1024 * 1024 * 1024,
+        _ => return None,
+    };
+    n.checked_mul(factor)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    output_dir: Option<PathBuf>,
+    #[serde(default)]
+    state: Option<PathBuf>,
+    #[serde(default)]
+    timezone: Option<String>,
+    #[serde(default)]
+    max_items: Option<usize>,
+    #[serde(default)]
+    keep_days: Option<u32>,
+    #[serde(default)]
+    fetch: RawFetch,
+    sites: Vec<RawSite>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFetch {
+    timeout: Option<HumanDuration>,
+    retries: Option<u32>,
+    max_body: Option<ByteSize>,
+    concurrency: Option<usize>,
+    per_host_delay: Option<HumanDuration>,
+    user_agent: Option<String>,
+    #[serde(default)]
+    allow_hosts: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSite {
+    id: String,
+    title: String,
+    #[serde(default)]
+    timezone: Option<String>,
+    #[serde(default)]
+    article: RawArticle,
+    #[serde(default)]
+    related: Option<RawList>,
+    #[serde(default)]
+    follow: bool,
+    sections: Vec<RawSection>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawArticle {
+    title: Option<OneOrMany>,
+    published: Option<OneOrMany>,
+    published_format: Option<String>,
+    source: Option<OneOrMany>,
+    body: Option<OneOrMany>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawList {
+    item: OneOrMany,
+    title: OneOrMany,
+    link: OneOrMany,
+    published: Option<OneOrMany>,
+    published_format: Option<String>,
+    source: Option<OneOrMany>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSection {
+    id: String,
+    title: String,
+    #[serde(default)]
+    description: Option<String>,
+    urls: Vec<String>,
+}
+
+/// The validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where feed files are written.
+    pub output_dir: PathBuf,
+    /// The SQLite history file.
+    pub state_path: PathBuf,
+    /// Newest items per feed.
+    pub max_items: usize,
+    /// Days an item is kept in history after it was last seen.
+    pub keep_days: u32,
+    /// HTTP settings.
+    pub fetch: FetchSettings,
+    /// Sites, each with its selectors and sections.
+    pub sites: Vec<Site>,
+}
+
+/// HTTP settings shared by every request of a run.
+#[derive(Debug, Clone)]
+pub struct FetchSettings {
+    pub timeout: Duration,
+    pub retries: u32,
+    pub max_body: u64,
+    pub concurrency: usize,
+    pub per_host_delay: Duration,
+    pub user_agent: String,
+    /// Hosts that followed links may reach besides the start URLs' hosts.
+    pub allow_hosts: Vec<String>,
+}
+
+impl Default for FetchSettings {
+    fn default() -> Self {
+        FetchSettings {
+            timeout: DEFAULT_TIMEOUT,
+            retries: DEFAULT_RETRIES,
+            max_body: DEFAULT_MAX_BODY,
+            concurrency: DEFAULT_CONCURRENCY,
+            per_host_delay: DEFAULT_PER_HOST_DELAY,
+            user_agent: default_user_agent(),
+            allow_hosts: Vec::new(),
+        }
+    }
+}
+
+/// `feedwright/<version> (+<repository>)`.
+pub fn default_user_agent() -> String {
+    format!(
+        "feedwright/{} (+{})",
+        env!("CARGO_PKG_VERSION"),
+        env!("CARGO_PKG_REPOSITORY")
+    )
+}
+
+/// A site: one set of selectors and one time zone for all of its sections.
+#[derive(Debug, Clone)]
+pub struct Site {
+    pub id: String,
+    pub title: String,
+    pub timezone: Tz,
+    pub article: ArticleRules,
+    pub list: Option<ListRules>,
+    pub follow: bool,
+    pub sections: Vec<Section>,
+}
+
+/// One feed: a set of start pages scraped with its site's rules.
+#[derive(Debug, Clone)]
+pub struct Section {
+    pub id: String,
+    pub title: String,
+    pub description: Option<String>,
+    pub urls: Vec<Url>,
+}
+
+/// Where a value is read from: the element's text, or one of its attributes.
+#[derive(Debug, Clone)]
+pub enum Target {
+    Text,
+    Attr(String),
+}
+
+/// One selector alternative: a CSS selector and what to read from the element it matches.
+#[derive(Debug, Clone)]
+pub struct Field {
+    pub selector: Selector,
+    pub target: Target,
+    /// The selector as the user wrote it, for messages.
+    pub source: String,
+}
+
+/// Alternatives for one value, tried in order: the first that matches wins.
+pub type Fields = Vec<Field>;
+
+/// Selectors for the article on a page.
+#[derive(Debug, Clone, Default)]
+pub struct ArticleRules {
+    pub title: Fields,
+    pub published: Fields,
+    pub published_format: Option<String>,
+    pub source: Fields,
+    pub body: Fields,
+}
+
+/// Selectors for a list of items (a hot list, or a channel page's list).
+#[derive(Debug, Clone)]
+pub struct ListRules {
+    pub item: Fields,
+    pub title: Fields,
+    pub link: Fields,
+    pub published: Fields,
+    pub published_format: Option<String>,
+    pub source: Fields,
+}
+
+impl Config {
+    /// Reads and validates a configuration file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        Config::from_yaml(&text, base).map_err(|e| e.at(path))
+    }
+
+    /// Parses and validates configuration text; relative paths are taken from `base`.
+    pub fn from_yaml(text: &str, base: &Path) -> Result<Config, ConfigError> {
+        let raw: RawConfig = serde_norway::from_str(text).map_err(|source| ConfigError::Syntax {
+            path: PathBuf::new(),
+            source,
+        })?;
+        let mut problems = Vec::new();
+        let config = validate(raw, base, &mut problems);
+        if problems.is_empty() {
+            Ok(config)
+        } else {
+            Err(ConfigError::Invalid {
+                path: PathBuf::new(),
+                problems,
+            })
+        }
+    }
+
+    /// Every section with its site, in config order.
+    pub fn sections(&self) -> impl Iterator<Item = (&Site, &Section)> {
+        self.sites
+            .iter()
+            .flat_map(|site| site.sections.iter().map(move |section| (site, section)))
+    }
+}
+
+impl ConfigError {
+    fn at(self, file: &Path) -> ConfigError {
+        match self {
+            ConfigError::Syntax { source, .. } => ConfigError::Syntax {
+                path: file.to_owned(),
+                source,
+            },
+            ConfigError::Invalid { problems, .. } => ConfigError::Invalid {
+                path: file.to_owned(),
+                problems,
+            },
+            read @ ConfigError::Read { .. } => read,
+        }
+    }
+}
+
+fn validate(raw: RawConfig, base: &Path, problems: &mut Vec<Problem>) -> Config {
+    let mut report = |key: String, message: String| problems.push(Problem { key, message });
+    let timezone = match &raw.timezone {
+        Some(name) => parse_timezone(name).unwrap_or_else(|message| {
+            report("timezone".into(), message);
+            DEFAULT_TIMEZONE
+        }),
+        None => DEFAULT_TIMEZONE,
+    };
+    let max_items = raw.max_items.unwrap_or(DEFAULT_MAX_ITEMS);
+    if max_items == 0 {
+        report("max_items".into(), "must be at least 1".into());
+    }
+    let fetch = validate_fetch(raw.fetch, &mut report);
+    if raw.sites.is_empty() {
+        report("sites".into(), "no sites configured".into());
+    }
+    let mut site_ids = HashSet::new();
+    let mut section_ids = HashSet::new();
+    let mut sites = Vec::with_capacity(raw.sites.len());
+    for (i, raw_site) in raw.sites.into_iter().enumerate() {
+        let key = format!("sites[{i}]");
+        check_id(&raw_site.id, &format!("{key}.id"), &mut site_ids, "site", &mut report);
+        let site_tz = match &raw_site.timezone {
+            Some(name) => parse_timezone(name).unwrap_or_else(|message| {
+                report(format!("{key}.timezone"), message);
+                timezone
+            }),
+            None => timezone,
+        };
+        let article = ArticleRules {
+            title: fields(raw_site.article.title, &format!("{key}.article.title"), &mut report),
+            published: fields(raw_site.article.published, &format!("{key}.article.published"), &mut report),
+            published_format: raw_site.article.published_format,
+            source: fields(raw_site.article.source, &format!("{key}.article.source"), &mut report),
+            body: fields(raw_site.article.body, &format!("{key}.article.body"), &mut report),
+        };
+        let list = raw_site.related.map(|raw_list| {
+            let lkey = format!("{key}.related");
+            ListRules {
+                item: fields(Some(raw_list.item), &format!("{lkey}.item"), &mut report),
+                title: fields(Some(raw_list.title), &format!("{lkey}.title"), &mut report),
+                link: link_fields(raw_list.link, &format!("{lkey}.link"), &mut report),
+                published: fields(raw_list.published, &format!("{lkey}.published"), &mut report),
+                published_format: raw_list.published_format,
+                source: fields(raw_list.source, &format!("{lkey}.source"), &mut report),
+            }
+        });
+        if article.title.is_empty() && list.is_none() {
+            report(
+                key.clone(),
+                "needs `article.title` or `related` selectors: nothing would be scraped".into(),
+            );
+        }
+        if raw_site.sections.is_empty() {
+            report(format!("{key}.sections"), "no sections configured".into());
+        }
+        let mut sections = Vec::with_capacity(raw_site.sections.len());
+        for (j, raw_section) in raw_site.sections.into_iter().enumerate() {
+            let skey = format!("{key}.sections[{j}]");
+            check_id(&raw_section.id, &format!("{skey}.id"), &mut section_ids, "section", &mut report);
+            if raw_section.urls.is_empty() {
+                report(format!("{skey}.urls"), "no start URLs".into());
+            }
+            let urls = raw_section
+                .urls
+                .iter()
+                .enumerate()
+                .filter_map(|(k, text)| match parse_http_url(text) {
+                    Ok(url) => Some(url),
+                    Err(message) => {
+                        report(format!("{skey}.urls[{k}]"), message);
+                        None
+                    }
+                })
+                .collect();
+            sections.push(Section {
+                id: raw_section.id,
+                title: raw_section.title,
+                description: raw_section.description,
+                urls,
+            });
+        }
+        sites.push(Site {
+            id: raw_site.id,
+            title: raw_site.title,
+            timezone: site_tz,
+            article,
+            list,
+            follow: raw_site.follow,
+            sections,
+        });
+    }
+    Config {
+        output_dir: base.join(raw.output_dir.unwrap_or_else(|| PathBuf::from("feeds"))),
+        state_path: base.join(raw.state.unwrap_or_else(|| PathBuf::from("feedwright.db"))),
+        max_items,
+        keep_days: raw.keep_days.unwrap_or(DEFAULT_KEEP_DAYS),
+        fetch,
+        sites,
+    }
+}
+
+fn validate_fetch(raw: RawFetch, report: &mut impl FnMut(String, String)) -> FetchSettings {
+    let defaults = FetchSettings::default();
+    let concurrency = raw.concurrency.unwrap_or(defaults.concurrency);
+    if concurrency == 0 {
+        report("fetch.concurrency".into(), "must be at least 1".into());
+    }
+    let timeout = raw.timeout.map_or(defaults.timeout, |d| d.0);
+    if timeout.is_zero() {
+        report("fetch.timeout".into(), "must be longer than 0".into());
+    }
+    let max_body = raw.max_body.map_or(defaults.max_body, |b| b.0);
+    if max_body == 0 {
+        report("fetch.max_body".into(), "must be at least 1 byte".into());
+    }
+    FetchSettings {
+        timeout,
+        retries: raw.retries.unwrap_or(defaults.retries),
+        max_body,
+        concurrency: concurrency.max(1),
+        per_host_delay: raw.per_host_delay.map_or(defaults.per_host_delay, |d| d.0),
+        user_agent: raw.user_agent.unwrap_or(defaults.user_agent),
+        allow_hosts: raw.allow_hosts.iter().map(|h| h.to_ascii_lowercase()).collect(),
+    }
+}
+
+fn parse_timezone(name: &str) -> Result<Tz, String> {
+    name.parse::<Tz>()
+        .map_err(|_| format!("unknown time zone {name:?} (use an IANA name such as Asia/Shanghai)"))
+}
+
+fn parse_http_url(text: &str) -> Result<Url, String> {
+    let url = Url::parse(text).map_err(|e| format!("invalid URL {text:?}: {e}"))?;
+    match url.scheme() {
+        "http" | "https" if url.host().is_some() => Ok(url),
+        _ => Err(format!("{text:?} is not an http(s) URL")),
+    }
+}
+
+fn check_id(
+    id: &str,
+    key: &str,
+    seen: &mut HashSet<String>,
+    what: &str,
+    report: &mut impl FnMut(String, String),
+) {
+    let valid = !id.is_empty()
+        && id.len() <= 64
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+        && !id.starts_with('-');
+    if !valid {
+        report(
+            key.into(),
+            format!("{what} id {id:?} must be 1-64 characters of [a-z0-9_-], not starting with '-'"),
+        );
+    } else if !seen.insert(id.to_owned()) {
+        report(key.into(), format!("duplicate {what} id {id:?}"));
+    }
+}
+
+fn fields(raw: Option<OneOrMany>, key: &str, report: &mut impl FnMut(String, String)) -> Fields {
+    compile_fields(raw, key, Target::Text, report)
+}
+
+fn link_fields(raw: OneOrMany, key: &str, report: &mut impl FnMut(String, String)) -> Fields {
+    compile_fields(Some(raw), key, Target::Attr("href".into()), report)
+}
+
+/// Compiles `selector` or `selector@attribute` alternatives.
+fn compile_fields(
+    raw: Option<OneOrMany>,
+    key: &str,
+    default_target: Target,
+    report: &mut impl FnMut(String, String),
+) -> Fields {
+    let Some(raw) = raw else { return Vec::new() };
+    let alternatives = raw.into_vec();
+    if alternatives.is_empty() {
+        report(key.into(), "empty list of selectors".into());
+    }
+    alternatives
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, text)| {
+            let (css, target) = match text.rsplit_once('@') {
+                Some((css, attr)) if is_attribute_name(attr) => (css, Target::Attr(attr.to_owned())),
+                _ => (text.as_str(), default_target.clone()),
+            };
+            match Selector::parse(css) {
+                Ok(selector) => Some(Field {
+                    selector,
+                    target,
+                    source: text.clone(),
+                }),
+                Err(e) => {
+                    let key = if i == 0 { key.to_owned() } else { format!("{key}[{i}]") };
+                    report(key, format!("invalid CSS selector {text:?}: {e}"));
+                    None
+                }
+            }
+        })
+        .collect()
+}
+
+fn is_attribute_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b':')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = r#"
+sites:
+  - id: s
+    title: S
+    article: { title: "h1" }
+    sections:
+      - { id: a, title: A, urls: ["https://example.com/a"] }
+"#;
+
+    #[test]
+    fn defaults_apply() {
+        let config = Config::from_yaml(MINIMAL, Path::new("/srv")).unwrap();
+        assert_eq!(config.output_dir, PathBuf::from("/srv/feeds"));
+        assert_eq!(config.state_path, PathBuf::from("/srv/feedwright.db"));
+        assert_eq!(config.max_items, DEFAULT_MAX_ITEMS);
+        assert_eq!(config.sites[0].timezone, Tz::Asia__Shanghai);
+        assert!(config.fetch.user_agent.starts_with("feedwright/"));
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_its_key() {
+        let text = r#"
+timezone: Mars/Olympus
+sites:
+  - id: Bad Id
+    title: S
+    article: { title: ["h1", "h1[["], published: "time@datetime" }
+    sections:
+      - { id: a, title: A, urls: ["ftp://example.com/a", "not a url"] }
+      - { id: a, title: A2, urls: [] }
+"#;
+        let Err(ConfigError::Invalid { problems, .. }) = Config::from_yaml(text, Path::new(".")) else {
+            panic!("expected invalid config");
+        };
+        let keys: Vec<&str> = problems.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "timezone",
+                "sites[0].id",
+                "sites[0].article.title[1]",
+                "sites[0].sections[0].urls[0]",
+                "sites[0].sections[0].urls[1]",
+                "sites[0].sections[1].id",
+                "sites[0].sections[1].urls",
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected() {
+        let text = MINIMAL.replace("title: S", "title: S\n    folow: true");
+        let err = Config::from_yaml(&text, Path::new(".")).unwrap_err().to_string();
+        assert!(err.contains("unknown field `folow`"), "{err}");
+        assert!(err.contains("line 5"), "{err}");
+    }
+
+    #[test]
+    fn attribute_targets_are_split_off() {
+        let text = MINIMAL.replace(r#"title: "h1""#, r#"title: "h1", published: "time@datetime""#);
+        let config = Config::from_yaml(&text, Path::new(".")).unwrap();
+        let field = &config.sites[0].article.published[0];
+        assert!(matches!(&field.target, Target::Attr(a) if a == "datetime"));
+    }
+
+    #[test]
+    fn durations_and_sizes() {
+        assert_eq!(parse_duration("250ms"), Some(Duration::from_millis(250)));
+        assert_eq!(parse_duration("10m"), Some(Duration::from_secs(600)));
+        assert_eq!(parse_duration("ten"), None);
+        assert_eq!(parse_byte_size("8MiB"), Some(8 << 20));
+        assert_eq!(parse_byte_size("1000"), Some(1000));
+        assert_eq!(parse_byte_size("8 parsecs"), None);
+    }
+}

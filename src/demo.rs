@@ -1,0 +1,225 @@
+//! `feedwright demo`: a bundled snapshot of china.com-shaped pages, served on 127.0.0.1 and
+//! polled into feeds, so the whole job can be seen working without a network.
+//!
+//! [`SiteServer`] is a small, real HTTP server (axum) over an in-memory map of pages: it answers
+//! `If-None-Match` with 304, counts requests, and lets its pages change while it runs. The test
+//! suite uses it as its loopback site.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::Response;
+use include_dir::{Dir, include_dir};
+use url::Url;
+
+use crate::config::{Config, ConfigError};
+
+/// The fixture site: china.com-shaped pages (see `tests/fixtures/README.md`).
+static SITE: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/tests/fixtures/site");
+
+/// The demo's configuration; `{base}` stands for the server's address.
+pub const DEMO_CONFIG: &str = include_str!("../tests/fixtures/demo.yaml");
+
+/// One resource of the site.
+#[derive(Debug, Clone)]
+pub struct Resource {
+    pub status: StatusCode,
+    pub headers: Vec<(header::HeaderName, HeaderValue)>,
+    pub body: Vec<u8>,
+}
+
+impl Resource {
+    /// A page sent as `text/html` with no charset: the page declares its own.
+    pub fn html(body: impl Into<Vec<u8>>) -> Resource {
+        Resource {
+            status: StatusCode::OK,
+            headers: vec![(header::CONTENT_TYPE, HeaderValue::from_static("text/html"))],
+            body: body.into(),
+        }
+    }
+
+    /// An empty answer with `status`.
+    pub fn status(status: StatusCode) -> Resource {
+        Resource {
+            status,
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
+    }
+
+    /// A strong ETag derived from the body (FNV-1a, stable across runs).
+    fn etag(&self) -> String {
+        let hash = self
+            .body
+            .iter()
+            .fold(0xcbf2_9ce4_8422_2325_u64, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+        format!("\"{hash:016x}\"")
+    }
+}
+
+/// Requests the server answered for one path.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Hits {
+    /// All requests.
+    pub requests: usize,
+    /// Requests answered with a full body (status 200).
+    pub full: usize,
+}
+
+#[derive(Default)]
+struct SiteState {
+    pages: Mutex<HashMap<String, Resource>>,
+    hits: Mutex<HashMap<String, Hits>>,
+    user_agents: Mutex<Vec<String>>,
+}
+
+/// A loopback HTTP server over a map of pages.
+pub struct SiteServer {
+    addr: SocketAddr,
+    state: Arc<SiteState>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl SiteServer {
+    /// Serves `pages` (path → resource) on an ephemeral port of 127.0.0.1.
+    pub async fn start(pages: HashMap<String, Resource>) -> std::io::Result<SiteServer> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let state = Arc::new(SiteState {
+            pages: Mutex::new(pages),
+            ..SiteState::default()
+        });
+        let app = axum::Router::new().fallback(answer).with_state(Arc::clone(&state));
+        let task = tokio::spawn(async move {
+            if let Err(error) = axum::serve(listener, app).await {
+                tracing::error!(%error, "fixture server stopped");
+            }
+        });
+        Ok(SiteServer { addr, state, task })
+    }
+
+    /// Serves the bundled fixture site.
+    pub async fn bundled() -> std::io::Result<SiteServer> {
+        SiteServer::start(bundled_pages()).await
+    }
+
+    /// The server's root URL, without a trailing slash (`http://127.0.0.1:PORT`).
+    pub fn base(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The absolute URL of `path`.
+    pub fn url(&self, path: &str) -> Url {
+        Url::parse(&format!("{}{path}", self.base())).unwrap_or_else(|_| unreachable!("a loopback URL with a path parses"))
+    }
+
+    /// Replaces (or adds) the resource at `path`.
+    pub fn set(&self, path: &str, resource: Resource) {
+        lock(&self.state.pages).insert(path.to_owned(), resource);
+    }
+
+    /// The resource at `path`, if any.
+    pub fn get(&self, path: &str) -> Option<Resource> {
+        lock(&self.state.pages).get(path).cloned()
+    }
+
+    /// Requests answered for `path` so far.
+    pub fn hits(&self, path: &str) -> Hits {
+        lock(&self.state.hits).get(path).copied().unwrap_or_default()
+    }
+
+    /// Requests answered for every path together.
+    pub fn total_hits(&self) -> Hits {
+        lock(&self.state.hits).values().fold(Hits::default(), |a, h| Hits {
+            requests: a.requests + h.requests,
+            full: a.full + h.full,
+        })
+    }
+
+    /// The User-Agent of every request so far.
+    pub fn user_agents(&self) -> Vec<String> {
+        lock(&self.state.user_agents).clone()
+    }
+
+    /// The demo configuration pointed at this server, with relative paths under `base_dir`.
+    pub fn config(&self, base_dir: &Path) -> Result<Config, ConfigError> {
+        Config::from_yaml(&DEMO_CONFIG.replace("{base}", &self.base()), base_dir)
+    }
+}
+
+impl Drop for SiteServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The bundled fixture pages, by URL path (`dir/index.html` is also `dir/`).
+pub fn bundled_pages() -> HashMap<String, Resource> {
+    let mut pages = HashMap::new();
+    let mut dirs = vec![&SITE];
+    while let Some(dir) = dirs.pop() {
+        for file in dir.files() {
+            let path = format!("/{}", file.path().to_string_lossy());
+            if let Some(folder) = path.strip_suffix("index.html") {
+                pages.insert(folder.to_owned(), Resource::html(file.contents()));
+            }
+            pages.insert(path, Resource::html(file.contents()));
+        }
+        dirs.extend(dir.dirs());
+    }
+    pages
+}
+
+async fn answer(State(state): State<Arc<SiteState>>, request: Request) -> Response {
+    let path = request.uri().path().to_owned();
+    if let Some(agent) = request.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok()) {
+        lock(&state.user_agents).push(agent.to_owned());
+    }
+    let resource = lock(&state.pages).get(&path).cloned();
+    let response = match resource {
+        None => plain(StatusCode::NOT_FOUND, HeaderMap::new(), Vec::new()),
+        Some(resource) if resource.status != StatusCode::OK => {
+            plain(resource.status, resource.headers.into_iter().collect(), resource.body)
+        }
+        Some(resource) => {
+            let etag = resource.etag();
+            let matches = request
+                .headers()
+                .get(header::IF_NONE_MATCH)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
+            let mut headers: HeaderMap = resource.headers.into_iter().collect();
+            if let Ok(value) = HeaderValue::from_str(&etag) {
+                headers.insert(header::ETAG, value);
+            }
+            if matches {
+                plain(StatusCode::NOT_MODIFIED, headers, Vec::new())
+            } else {
+                plain(StatusCode::OK, headers, resource.body)
+            }
+        }
+    };
+    let mut hits = lock(&state.hits);
+    let entry = hits.entry(path).or_default();
+    entry.requests += 1;
+    if response.status() == StatusCode::OK {
+        entry.full += 1;
+    }
+    response
+}
+
+fn plain(status: StatusCode, headers: HeaderMap, body: Vec<u8>) -> Response {
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = status;
+    *response.headers_mut() = headers;
+    response
+}

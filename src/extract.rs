@@ -1,0 +1,360 @@
+//! Extraction: a page's HTML and a site's selectors in, raw strings out.
+//!
+//! Each page is parsed once. Every value is the first match among its selector alternatives;
+//! text is read without the contents of `script`, `style` and `noscript`, whitespace collapsed.
+//! Nothing here interprets a value (times, URLs and HTML are the job of `normalize`), so a page
+//! that matches nothing gives an empty [`Extracted`], never an error.
+
+use std::sync::LazyLock;
+
+use ego_tree::iter::Edge;
+use scraper::{ElementRef, Html, Node, Selector};
+
+use crate::config::{ArticleRules, Field, ListRules, Target};
+
+/// What a page holds, uninterpreted.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Extracted {
+    /// The article, when the page has one (its title selector matched).
+    pub article: Option<RawArticle>,
+    /// The page's list entries, in page order.
+    pub entries: Vec<RawEntry>,
+}
+
+/// An article's fields as found on its page.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct RawArticle {
+    pub title: String,
+    /// Texts that may hold the publication time, best first: the `published` selector's match,
+    /// then the page's metadata (`article:published_time`, JSON-LD, …).
+    pub published: Vec<String>,
+    pub source: Option<String>,
+    /// The body's inner HTML, unsanitized.
+    pub body: Option<String>,
+}
+
+/// One entry of a list, as found.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct RawEntry {
+    pub title: String,
+    pub href: String,
+    pub published: Option<String>,
+    pub source: Option<String>,
+}
+
+/// Metadata that may carry an article's publication time, in order of preference.
+static META_TIMES: LazyLock<Vec<(Selector, &'static str)>> = LazyLock::new(|| {
+    [
+        (r#"meta[property="article:published_time"]"#, "content"),
+        (r#"meta[name="article:published_time"]"#, "content"),
+        (r#"meta[property="og:time"]"#, "content"),
+        (r#"meta[property="og:release_date"]"#, "content"),
+        (r#"meta[name="pubdate"]"#, "content"),
+        (r#"meta[name="publishdate"]"#, "content"),
+        (r#"meta[name="PubDate"]"#, "content"),
+        (r#"meta[itemprop="datePublished"]"#, "content"),
+        (r#"time[itemprop="datePublished"]"#, "datetime"),
+    ]
+    .into_iter()
+    .map(|(css, attr)| (Selector::parse(css).expect("static selector is valid"), attr))
+    .collect()
+});
+
+static JSON_LD: LazyLock<Selector> = LazyLock::new(|| {
+    Selector::parse(r#"script[type="application/ld+json"]"#).expect("static selector is valid")
+});
+
+/// Extracts the article (if `article` rules are given and its title matches) and the list
+/// entries (if `list` rules are given) of one page.
+pub fn extract(html: &str, article: Option<&ArticleRules>, list: Option<&ListRules>) -> Extracted {
+    let document = Html::parse_document(html);
+    let root = document.root_element();
+    Extracted {
+        article: article.and_then(|rules| extract_article(&document, root, rules)),
+        entries: list.map_or_else(Vec::new, |rules| extract_entries(root, rules)),
+    }
+}
+
+fn extract_article(document: &Html, root: ElementRef<'_>, rules: &ArticleRules) -> Option<RawArticle> {
+    let title = first_value(root, &rules.title)?;
+    let mut published: Vec<String> = first_value(root, &rules.published).into_iter().collect();
+    published.extend(metadata_times(document));
+    Some(RawArticle {
+        title,
+        published,
+        source: first_value(root, &rules.source),
+        body: rules
+            .body
+            .iter()
+            .find_map(|field| root.select(&field.selector).next())
+            .map(body_html),
+    })
+}
+
+fn extract_entries(root: ElementRef<'_>, rules: &ListRules) -> Vec<RawEntry> {
+    let Some(items) = rules.item.iter().find_map(|field| {
+        let matched: Vec<ElementRef<'_>> = root.select(&field.selector).collect();
+        (!matched.is_empty()).then_some(matched)
+    }) else {
+        return Vec::new();
+    };
+    items
+        .into_iter()
+        .filter_map(|item| {
+            let href = first_value(item, &rules.link)?;
+            let title = first_value(item, &rules.title)?;
+            Some(RawEntry {
+                title,
+                href,
+                published: first_value(item, &rules.published),
+                source: first_value(item, &rules.source),
+            })
+        })
+        .collect()
+}
+
+/// The first non-empty value among the alternatives, searched under `scope`.
+fn first_value(scope: ElementRef<'_>, fields: &[Field]) -> Option<String> {
+    fields.iter().find_map(|field| {
+        scope.select(&field.selector).find_map(|el| {
+            let value = match &field.target {
+                Target::Text => plain_text(el),
+                Target::Attr(name) => collapse_whitespace(el.value().attr(name)?),
+            };
+            (!value.is_empty()).then_some(value)
+        })
+    })
+}
+
+fn metadata_times(document: &Html) -> Vec<String> {
+    let mut found: Vec<String> = META_TIMES
+        .iter()
+        .filter_map(|(selector, attr)| {
+            let el = document.select(selector).next()?;
+            let value = el.value().attr(attr)?.trim();
+            (!value.is_empty()).then(|| value.to_owned())
+        })
+        .collect();
+    found.extend(document.select(&JSON_LD).filter_map(|el| json_ld_date(&el.text().collect::<String>())));
+    found
+}
+
+/// `datePublished` of a JSON-LD block (searched at any depth, `@graph` included).
+fn json_ld_date(text: &str) -> Option<String> {
+    fn search(value: &serde_json::Value) -> Option<String> {
+        match value {
+            serde_json::Value::Object(map) => map
+                .get("datePublished")
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .or_else(|| map.values().find_map(search)),
+            serde_json::Value::Array(items) => items.iter().find_map(search),
+            _ => None,
+        }
+    }
+    search(&serde_json::from_str(text).ok()?)
+}
+
+/// The text of an element without script, style and noscript contents, whitespace collapsed.
+pub fn plain_text(el: ElementRef<'_>) -> String {
+    let mut text = String::new();
+    let mut skipping = 0usize;
+    for edge in el.traverse() {
+        match edge {
+            Edge::Open(node) => match node.value() {
+                Node::Element(e) if is_hidden(e.name()) => skipping += 1,
+                Node::Text(t) if skipping == 0 => text.push_str(t),
+                _ => {}
+            },
+            Edge::Close(node) => {
+                if let Node::Element(e) = node.value()
+                    && is_hidden(e.name())
+                {
+                    skipping -= 1;
+                }
+            }
+        }
+    }
+    collapse_whitespace(&text)
+}
+
+/// The inner HTML of a body, without script, style and noscript, with lazy images' real
+/// sources (`data-original`, `data-src`, …) in place of their placeholders.
+fn body_html(body: ElementRef<'_>) -> String {
+    let mut html = String::new();
+    let mut skipping = 0usize;
+    for edge in body.traverse() {
+        match edge {
+            Edge::Open(node) if node.id() != body.id() => match node.value() {
+                Node::Element(e) if is_hidden(e.name()) => skipping += 1,
+                Node::Element(e) if skipping == 0 => open_tag(e, &mut html),
+                Node::Text(t) if skipping == 0 => escape_into(t, false, &mut html),
+                _ => {}
+            },
+            Edge::Close(node) if node.id() != body.id() => {
+                if let Node::Element(e) = node.value() {
+                    if is_hidden(e.name()) {
+                        skipping -= 1;
+                    } else if skipping == 0 && !is_void(e.name()) {
+                        html.push_str("</");
+                        html.push_str(e.name());
+                        html.push('>');
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    html
+}
+
+/// Attributes that hold a lazy image's real source, best first, and the attribute they replace.
+const LAZY_SOURCES: [(&str, &str); 5] = [
+    ("data-original", "src"),
+    ("data-src", "src"),
+    ("data-lazy-src", "src"),
+    ("data-actualsrc", "src"),
+    ("data-srcset", "srcset"),
+];
+
+fn open_tag(element: &scraper::node::Element, html: &mut String) {
+    html.push('<');
+    html.push_str(element.name());
+    let lazy: Vec<(&str, &str)> = if matches!(element.name(), "img" | "source") {
+        LAZY_SOURCES
+            .iter()
+            .filter_map(|(from, to)| element.attr(from).filter(|v| !v.trim().is_empty()).map(|v| (*to, v)))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let mut written: Vec<&str> = Vec::new();
+    for (name, value) in lazy.iter().copied().chain(element.attrs()) {
+        if written.contains(&name) {
+            continue;
+        }
+        written.push(name);
+        html.push(' ');
+        html.push_str(name);
+        html.push_str("=\"");
+        escape_into(value, true, html);
+        html.push('"');
+    }
+    html.push('>');
+}
+
+fn escape_into(text: &str, attribute: bool, out: &mut String) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' if !attribute => out.push_str("&lt;"),
+            '>' if !attribute => out.push_str("&gt;"),
+            '"' if attribute => out.push_str("&quot;"),
+            c => out.push(c),
+        }
+    }
+}
+
+fn is_void(name: &str) -> bool {
+    matches!(
+        name,
+        "area" | "base" | "br" | "col" | "embed" | "hr" | "img" | "input" | "link" | "meta" | "source" | "track" | "wbr"
+    )
+}
+
+fn is_hidden(name: &str) -> bool {
+    matches!(name, "script" | "style" | "noscript" | "template")
+}
+
+/// Trims and collapses every run of whitespace (U+00A0 and U+3000 included) to one space.
+pub fn collapse_whitespace(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use std::path::Path;
+
+    fn rules() -> (ArticleRules, ListRules) {
+        let yaml = r##"
+sites:
+  - id: s
+    title: S
+    article:
+      title: ["h1.missing", "h1#t"]
+      published: "#info"
+      source: ".src"
+      body: "#body"
+    related:
+      item: ".item_list li"
+      title: "h3 a"
+      link: "h3 a"
+      published: ".item_time"
+    sections: [{ id: a, title: A, urls: ["https://example.com/"] }]
+"##;
+        let mut config = Config::from_yaml(yaml, Path::new(".")).unwrap();
+        let site = config.sites.remove(0);
+        (site.article, site.list.unwrap())
+    }
+
+    #[test]
+    fn article_and_list() {
+        let html = r##"<html><head><meta property="article:published_time" content="2024-05-06T09:05:20+08:00">
+            <script>var t = "h1";</script></head><body>
+            <h1 id="t">标题<script>document.write("广告")</script>　一</h1>
+            <div id="info">关键词：<br>2024-05-06&nbsp;09:05:20&nbsp;&nbsp;<span class="src">观察者网</span></div>
+            <div id="body"><p>正文</p></div>
+            <ul class="item_list">
+              <li><h3><a href="/a.html"> 甲 </a></h3><em class="item_time">2024-06-28 17:08:56</em></li>
+              <li><h3><a>no link</a></h3></li>
+              <li><h3><a href="b.html">乙</a></h3></li>
+            </ul></body></html>"##;
+        let (article, list) = rules();
+        let out = extract(html, Some(&article), Some(&list));
+        let a = out.article.unwrap();
+        assert_eq!(a.title, "标题 一");
+        assert_eq!(a.published, ["关键词： 2024-05-06 09:05:20 观察者网", "2024-05-06T09:05:20+08:00"]);
+        assert_eq!(a.source.as_deref(), Some("观察者网"));
+        assert_eq!(a.body.as_deref(), Some("<p>正文</p>"));
+        assert_eq!(out.entries.len(), 2);
+        assert_eq!(out.entries[0].title, "甲");
+        assert_eq!(out.entries[0].href, "/a.html");
+        assert_eq!(out.entries[0].published.as_deref(), Some("2024-06-28 17:08:56"));
+        assert_eq!(out.entries[1].published, None);
+    }
+
+    #[test]
+    fn body_keeps_markup_drops_scripts_and_wakes_lazy_images() {
+        let (article, _) = rules();
+        let html = r##"<h1 id=t>t</h1><div id="body"><p class="x">a &amp; b &lt;c&gt;</p><script>alert(1)</script>
+            <p><img src="/placeholder.gif" data-original="/real.jpg" alt='say "hi"'><br></p><style>p{}</style></div>"##;
+        let body = extract(html, Some(&article), None).article.unwrap().body.unwrap();
+        assert_eq!(
+            body,
+            "<p class=\"x\">a &amp; b &lt;c&gt;</p>\n            <p><img src=\"/real.jpg\" alt=\"say &quot;hi&quot;\"><br></p>"
+        );
+    }
+
+    #[test]
+    fn channel_page_has_no_article() {
+        let (article, list) = rules();
+        let out = extract("<ul class=item_list><li><h3><a href=x>x</a></h3></li></ul>", Some(&article), Some(&list));
+        assert!(out.article.is_none());
+        assert_eq!(out.entries.len(), 1);
+    }
+
+    #[test]
+    fn json_ld_graph() {
+        let text = r##"{"@graph":[{"@type":"WebPage"},{"@type":"NewsArticle","datePublished":"2024-05-06T09:05:20+08:00"}]}"##;
+        assert_eq!(json_ld_date(text).as_deref(), Some("2024-05-06T09:05:20+08:00"));
+        assert_eq!(json_ld_date("not json"), None);
+    }
+}

@@ -1,0 +1,177 @@
+//! Turning a response body into text.
+//!
+//! reqwest only looks at the `charset` of the `Content-Type` header; many Chinese pages declare
+//! GB2312 or GBK only in a `<meta>` tag, and some declare nothing at all. The label is taken from
+//! the HTTP header, else from `<meta charset>` or `<meta http-equiv="Content-Type">` in the first
+//! bytes of the page, else from a byte order mark; an undeclared page that is not valid UTF-8 is
+//! handed to chardetng. A byte order mark, when present, always wins over a label, as in
+//! browsers: it cannot be there by accident. Bytes that are invalid in the chosen encoding become
+//! U+FFFD; decoding never fails.
+
+use std::sync::LazyLock;
+
+use encoding_rs::{Encoding, UTF_8};
+use regex::bytes::Regex;
+
+/// How many leading bytes are searched for a `<meta>` declaration (the HTML standard's 1024,
+/// doubled: some portals put long comments and scripts before the tag).
+const META_PRESCAN_BYTES: usize = 2048;
+
+/// Where the encoding of a page came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Declared {
+    Header,
+    Meta,
+    Bom,
+    Detected,
+    Default,
+}
+
+/// A decoded page body.
+#[derive(Debug)]
+pub struct Decoded {
+    pub text: String,
+    pub encoding: &'static Encoding,
+    pub declared: Declared,
+    /// True when some bytes were invalid in the encoding and were replaced.
+    pub had_errors: bool,
+}
+
+/// Decodes `body` using the `Content-Type` header value (if any) and the page itself.
+pub fn decode(body: &[u8], content_type: Option<&str>) -> Decoded {
+    let (encoding, declared) = choose(body, content_type);
+    let (text, used, had_errors) = encoding.decode(body);
+    let declared = if used != encoding { Declared::Bom } else { declared };
+    Decoded {
+        text: text.into_owned(),
+        encoding: used,
+        declared,
+        had_errors,
+    }
+}
+
+fn choose(body: &[u8], content_type: Option<&str>) -> (&'static Encoding, Declared) {
+    if let Some(encoding) = content_type.and_then(charset_from_content_type) {
+        return (encoding, Declared::Header);
+    }
+    if let Some(encoding) = charset_from_meta(body) {
+        return (encoding, Declared::Meta);
+    }
+    if let Some((encoding, _)) = Encoding::for_bom(body) {
+        return (encoding, Declared::Bom);
+    }
+    if std::str::from_utf8(body).is_ok() {
+        return (UTF_8, Declared::Default);
+    }
+    let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+    detector.feed(body, true);
+    (detector.guess(None, chardetng::Utf8Detection::Deny), Declared::Detected)
+}
+
+/// The encoding named by a `Content-Type` value such as `text/html; charset=GBK`.
+pub fn charset_from_content_type(value: &str) -> Option<&'static Encoding> {
+    value.split(';').skip(1).find_map(|param| {
+        let (name, label) = param.split_once('=')?;
+        if !name.trim().eq_ignore_ascii_case("charset") {
+            return None;
+        }
+        Encoding::for_label(label.trim().trim_matches(|c| c == '"' || c == '\'').as_bytes())
+    })
+}
+
+/// The encoding declared by a `<meta>` tag near the start of the page.
+fn charset_from_meta(body: &[u8]) -> Option<&'static Encoding> {
+    static META: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r#"(?i-u)<meta\b[^>]*?\bcharset\s*=\s*["']?\s*([a-z0-9_.:\-]+)"#)
+            .expect("static regex is valid")
+    });
+    let head = &body[..body.len().min(META_PRESCAN_BYTES)];
+    let label = META.captures(head)?.get(1)?.as_bytes();
+    let encoding = Encoding::for_label(label)?;
+    // A page that is readable as ASCII cannot really be UTF-16 (the HTML standard's rule).
+    if encoding == encoding_rs::UTF_16BE || encoding == encoding_rs::UTF_16LE {
+        Some(UTF_8)
+    } else {
+        Some(encoding)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use encoding_rs::{BIG5, GB18030, GBK};
+
+    const TEXT: &str = "北约：暂未考虑在日设办事处";
+
+    fn page(meta: &str, encoding: &'static Encoding) -> Vec<u8> {
+        let html = format!("<html><head>{meta}<title>t</title></head><body><h1>{TEXT}</h1></body></html>");
+        encoding.encode(&html).0.into_owned()
+    }
+
+    #[test]
+    fn header_charset_wins_over_meta() {
+        let body = page(r#"<meta charset="utf-8">"#, GBK);
+        let decoded = decode(&body, Some("text/html; charset=GBK"));
+        assert_eq!(decoded.declared, Declared::Header);
+        assert!(decoded.text.contains(TEXT));
+    }
+
+    #[test]
+    fn meta_charset_and_http_equiv() {
+        for meta in [
+            r#"<meta charset="gb2312">"#,
+            r#"<meta charset=gb2312>"#,
+            r#"<meta http-equiv="Content-Type" content="text/html; charset=gb2312">"#,
+            r#"<META HTTP-EQUIV="content-type" CONTENT="text/html;charset=GB2312" />"#,
+        ] {
+            let decoded = decode(&page(meta, GBK), Some("text/html"));
+            assert_eq!(decoded.declared, Declared::Meta, "{meta}");
+            assert_eq!(decoded.encoding, GBK, "{meta}");
+            assert!(decoded.text.contains(TEXT), "{meta}");
+            assert!(!decoded.had_errors, "{meta}");
+        }
+    }
+
+    #[test]
+    fn gb18030_and_big5_pages() {
+        let body = page(r#"<meta charset="gb18030">"#, GB18030);
+        assert!(decode(&body, None).text.contains(TEXT));
+        let big5 = "<meta charset=\"big5\"><p>中華網新聞</p>";
+        let body = BIG5.encode(big5).0.into_owned();
+        assert!(decode(&body, None).text.contains("中華網新聞"));
+    }
+
+    #[test]
+    fn bom_then_utf8_default() {
+        let mut body = vec![0xEF, 0xBB, 0xBF];
+        body.extend_from_slice(TEXT.as_bytes());
+        let decoded = decode(&body, None);
+        assert_eq!(decoded.declared, Declared::Bom);
+        assert_eq!(decoded.text, TEXT);
+        let decoded = decode(TEXT.as_bytes(), None);
+        assert_eq!(decoded.declared, Declared::Default);
+        assert_eq!(decoded.text, TEXT);
+    }
+
+    #[test]
+    fn undeclared_gbk_is_detected() {
+        let text = "中华网新闻频道：北约秘书长表示该议题仍在讨论中，中国外交部重申冷战思维不合时宜。";
+        let body = GBK.encode(text).0.into_owned();
+        let decoded = decode(&body, Some("text/html"));
+        assert_eq!(decoded.declared, Declared::Detected);
+        assert_eq!(decoded.text, text);
+    }
+
+    #[test]
+    fn invalid_bytes_are_replaced() {
+        let decoded = decode(b"ok \xff\xfe\xfd end", Some("text/html; charset=utf-8"));
+        assert!(decoded.had_errors);
+        assert!(decoded.text.starts_with("ok ") && decoded.text.ends_with(" end"));
+    }
+
+    #[test]
+    fn unknown_labels_fall_through() {
+        assert_eq!(charset_from_content_type("text/html; charset=klingon"), None);
+        assert_eq!(charset_from_content_type("text/html;charset=\"GB2312\""), Some(GBK));
+    }
+}

@@ -1,0 +1,401 @@
+//! Fetching pages: one HTTP client for a run, polite and bounded.
+//!
+//! Architecture: [`Fetcher`] owns the reqwest client, a semaphore that bounds the requests in
+//! flight, and a per-host clock that keeps `per_host_delay` between two requests to one host.
+//! [`Fetcher::fetch`] sends one conditional GET ([`Validators`]), follows at most
+//! [`MAX_REDIRECTS`] redirects itself so that every target is checked against the caller's
+//! [`Scope`], retries timeouts, connection errors, 429 and 5xx with exponential backoff (honouring
+//! `Retry-After`), streams the body up to `max_body`, and decodes it with [`charset::decode`].
+
+pub mod charset;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use reqwest::header::{self, HeaderMap, HeaderValue};
+use tokio::sync::Semaphore;
+use tokio::time::Instant;
+use url::Url;
+
+use crate::config::FetchSettings;
+
+/// Redirects followed for one request.
+pub const MAX_REDIRECTS: usize = 5;
+/// First backoff step; doubled at every retry, plus up to as much jitter.
+const BACKOFF_BASE: Duration = Duration::from_millis(500);
+/// A `Retry-After` longer than this is not waited for: the page fails instead.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+
+/// ETag and Last-Modified of a page, sent back as `If-None-Match` and `If-Modified-Since`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validators {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+impl Validators {
+    fn from_headers(headers: &HeaderMap) -> Validators {
+        let get = |name| {
+            headers
+                .get(name)
+                .and_then(|v: &HeaderValue| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        Validators {
+            etag: get(header::ETAG),
+            last_modified: get(header::LAST_MODIFIED),
+        }
+    }
+
+    /// True when the server gave neither validator.
+    pub fn is_empty(&self) -> bool {
+        self.etag.is_none() && self.last_modified.is_none()
+    }
+}
+
+/// The hosts a request may reach, redirects included.
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    hosts: HashSet<String>,
+}
+
+impl Scope {
+    /// A scope of the hosts of `urls` plus `extra` host names.
+    pub fn new<'a>(urls: impl IntoIterator<Item = &'a Url>, extra: &[String]) -> Scope {
+        let mut hosts: HashSet<String> = urls
+            .into_iter()
+            .filter_map(|u| u.host_str().map(str::to_ascii_lowercase))
+            .collect();
+        hosts.extend(extra.iter().cloned());
+        Scope { hosts }
+    }
+
+    /// True when `url` is on an allowed host.
+    pub fn allows(&self, url: &Url) -> bool {
+        url.host_str()
+            .is_some_and(|h| self.hosts.contains(&h.to_ascii_lowercase()))
+    }
+}
+
+/// A fetched page, decoded.
+#[derive(Debug)]
+pub struct Page {
+    /// The URL the body came from, after redirects.
+    pub url: Url,
+    pub text: String,
+    pub validators: Validators,
+    /// Bytes received (after content decoding).
+    pub size: usize,
+    /// When the response arrived: relative times on the page count from it.
+    pub fetched_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// The outcome of a successful request.
+#[derive(Debug)]
+pub enum Fetched {
+    Page(Page),
+    /// The server answered 304: the page is the one the validators describe.
+    NotModified,
+}
+
+/// A page that could not be fetched.
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    #[error("{url}: {reason}")]
+    Transport {
+        url: Url,
+        reason: &'static str,
+        #[source]
+        source: reqwest::Error,
+    },
+    #[error("{url}: HTTP {status}")]
+    Status { url: Url, status: StatusCode },
+    #[error("{url}: body larger than max_body ({limit} bytes)")]
+    TooLarge { url: Url, limit: u64 },
+    #[error("{url}: redirect to {target} refused (host not allowed)")]
+    RedirectRefused { url: Url, target: String },
+    #[error("{url}: more than {MAX_REDIRECTS} redirects")]
+    TooManyRedirects { url: Url },
+    #[error("{url}: not a web page (Content-Type {content_type})")]
+    NotHtml { url: Url, content_type: String },
+    #[error("cannot build the HTTP client: {0}")]
+    Client(#[source] reqwest::Error),
+}
+
+impl FetchError {
+    fn is_transient(&self) -> bool {
+        match self {
+            FetchError::Transport { source, .. } => {
+                source.is_timeout() || source.is_connect() || source.is_request() || source.is_body()
+            }
+            FetchError::Status { status, .. } => {
+                *status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error()
+            }
+            _ => false,
+        }
+    }
+}
+
+/// The HTTP client of a run.
+pub struct Fetcher {
+    client: reqwest::Client,
+    settings: FetchSettings,
+    in_flight: Semaphore,
+    next_slot: Mutex<HashMap<String, Instant>>,
+}
+
+/// One attempt's result: a final answer, or a wait before the next attempt.
+enum Attempt {
+    Done(Fetched),
+    Retry(FetchError, Option<Duration>),
+}
+
+impl Fetcher {
+    /// Builds the client from the run's settings.
+    pub fn new(settings: &FetchSettings) -> Result<Fetcher, FetchError> {
+        let client = reqwest::Client::builder()
+            .user_agent(settings.user_agent.clone())
+            .timeout(settings.timeout)
+            .connect_timeout(settings.timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(FetchError::Client)?;
+        Ok(Fetcher {
+            client,
+            settings: settings.clone(),
+            in_flight: Semaphore::new(settings.concurrency),
+            next_slot: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// GETs `url` (conditionally when `validators` are given), following redirects within
+    /// `scope`, retrying transient failures.
+    pub async fn fetch(
+        &self,
+        url: &Url,
+        validators: Option<&Validators>,
+        scope: &Scope,
+    ) -> Result<Fetched, FetchError> {
+        let mut attempt = 0;
+        loop {
+            match self.attempt(url, validators, scope).await {
+                Ok(Attempt::Done(fetched)) => return Ok(fetched),
+                Ok(Attempt::Retry(error, retry_after)) | Err((error, retry_after))
+                    if attempt < self.settings.retries && error.is_transient() =>
+                {
+                    let wait = match retry_after {
+                        Some(wait) if wait > MAX_RETRY_AFTER => return Err(error),
+                        Some(wait) => wait,
+                        None => backoff(attempt),
+                    };
+                    tracing::debug!(%url, %error, ?wait, "retrying");
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                }
+                Ok(Attempt::Retry(error, _)) | Err((error, _)) => return Err(error),
+            }
+        }
+    }
+
+    async fn attempt(
+        &self,
+        start: &Url,
+        validators: Option<&Validators>,
+        scope: &Scope,
+    ) -> Result<Attempt, (FetchError, Option<Duration>)> {
+        let mut url = start.clone();
+        for _ in 0..=MAX_REDIRECTS {
+            self.wait_for_host(&url).await;
+            let _permit = self.in_flight.acquire().await.expect("the semaphore is never closed");
+            let response = self.send(&url, validators).await.map_err(|e| (e, None))?;
+            let status = response.status();
+            if status.is_redirection() && status != StatusCode::NOT_MODIFIED {
+                let target = response
+                    .headers()
+                    .get(header::LOCATION)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|loc| url.join(loc).ok());
+                let Some(target) = target else {
+                    return Err((FetchError::Status { url, status }, None));
+                };
+                if !scope.allows(&target) {
+                    return Err((
+                        FetchError::RedirectRefused {
+                            url: start.clone(),
+                            target: target.to_string(),
+                        },
+                        None,
+                    ));
+                }
+                url = target;
+                continue;
+            }
+            if status == StatusCode::NOT_MODIFIED {
+                return Ok(Attempt::Done(Fetched::NotModified));
+            }
+            if !status.is_success() {
+                let retry_after = retry_after(response.headers());
+                return Ok(Attempt::Retry(FetchError::Status { url, status }, retry_after));
+            }
+            return self.read_page(url, response).await.map(|page| Attempt::Done(Fetched::Page(page))).map_err(|e| (e, None));
+        }
+        Err((FetchError::TooManyRedirects { url: start.clone() }, None))
+    }
+
+    async fn send(&self, url: &Url, validators: Option<&Validators>) -> Result<reqwest::Response, FetchError> {
+        let mut request = self
+            .client
+            .get(url.clone())
+            .header(header::ACCEPT, "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5");
+        if let Some(v) = validators {
+            if let Some(etag) = &v.etag {
+                request = request.header(header::IF_NONE_MATCH, etag);
+            }
+            if let Some(date) = &v.last_modified {
+                request = request.header(header::IF_MODIFIED_SINCE, date);
+            }
+        }
+        request.send().await.map_err(|source| transport(url, source))
+    }
+
+    async fn read_page(&self, url: Url, mut response: reqwest::Response) -> Result<Page, FetchError> {
+        let limit = self.settings.max_body;
+        let content_type = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        if let Some(ct) = &content_type
+            && !is_html_like(ct)
+        {
+            return Err(FetchError::NotHtml {
+                url,
+                content_type: ct.clone(),
+            });
+        }
+        if response.content_length().is_some_and(|n| n > limit) {
+            return Err(FetchError::TooLarge { url, limit });
+        }
+        let validators = Validators::from_headers(response.headers());
+        let fetched_at = chrono::Utc::now();
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|source| transport(&url, source))? {
+            if body.len() as u64 + chunk.len() as u64 > limit {
+                return Err(FetchError::TooLarge { url, limit });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let decoded = charset::decode(&body, content_type.as_deref());
+        if decoded.had_errors {
+            tracing::warn!(%url, encoding = decoded.encoding.name(), "invalid bytes replaced while decoding");
+        }
+        Ok(Page {
+            url,
+            text: decoded.text,
+            validators,
+            size: body.len(),
+            fetched_at,
+        })
+    }
+
+    /// Sleeps until this host may be asked again, and books the next slot.
+    async fn wait_for_host(&self, url: &Url) {
+        let delay = self.settings.per_host_delay;
+        if delay.is_zero() {
+            return;
+        }
+        let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+        let at = {
+            let mut slots = self.next_slot.lock().unwrap_or_else(|e| e.into_inner());
+            let now = Instant::now();
+            let at = slots.get(&host).copied().filter(|t| *t > now).unwrap_or(now);
+            slots.insert(host, at + delay);
+            at
+        };
+        tokio::time::sleep_until(at).await;
+    }
+}
+
+fn transport(url: &Url, source: reqwest::Error) -> FetchError {
+    let reason = if source.is_timeout() {
+        "timed out"
+    } else if source.is_connect() {
+        "cannot connect"
+    } else if source.is_decode() || source.is_body() {
+        "body could not be read"
+    } else {
+        "request failed"
+    };
+    FetchError::Transport {
+        url: url.clone(),
+        reason,
+        source,
+    }
+}
+
+/// Text types and the generic types servers send for pages; images, audio, archives are not.
+fn is_html_like(content_type: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    essence.is_empty()
+        || essence.starts_with("text/")
+        || essence.contains("html")
+        || essence.contains("xml")
+        || essence == "application/octet-stream"
+}
+
+fn backoff(attempt: u32) -> Duration {
+    let step = BACKOFF_BASE.saturating_mul(2u32.saturating_pow(attempt));
+    step + step.mul_f64(fastrand::f64())
+}
+
+/// `Retry-After` as seconds or as an HTTP date.
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(header::RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    let wait = at.signed_duration_since(chrono::Utc::now()).to_std().unwrap_or_default();
+    Some(wait)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scope_compares_hosts_case_insensitively() {
+        let start = Url::parse("https://News.China.com/a").unwrap();
+        let scope = Scope::new([&start], &["img.china.com".into()]);
+        assert!(scope.allows(&Url::parse("https://news.china.com/b").unwrap()));
+        assert!(scope.allows(&Url::parse("http://img.china.com/c").unwrap()));
+        assert!(!scope.allows(&Url::parse("https://evil.example/").unwrap()));
+    }
+
+    #[test]
+    fn retry_after_forms() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::RETRY_AFTER, HeaderValue::from_static("7"));
+        assert_eq!(retry_after(&headers), Some(Duration::from_secs(7)));
+        headers.insert(header::RETRY_AFTER, HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"));
+        assert_eq!(retry_after(&headers), Some(Duration::ZERO));
+        headers.insert(header::RETRY_AFTER, HeaderValue::from_static("soon"));
+        assert_eq!(retry_after(&headers), None);
+    }
+
+    #[test]
+    fn backoff_grows() {
+        assert!(backoff(0) >= BACKOFF_BASE && backoff(0) <= BACKOFF_BASE * 2);
+        assert!(backoff(3) >= BACKOFF_BASE * 8);
+    }
+
+    #[test]
+    fn html_like_types() {
+        assert!(is_html_like("text/html; charset=gbk"));
+        assert!(is_html_like("application/xhtml+xml"));
+        assert!(!is_html_like("image/jpeg"));
+        assert!(!is_html_like("application/zip"));
+    }
+}

@@ -1,0 +1,180 @@
+//! Normalization: raw strings from `extract` become [`Scraped`] stories.
+//!
+//! Links are joined to the page URL and made canonical (they are the items' ids), times become
+//! instants ([`time`]), HTML is sanitized ([`html`]), and every text loses the characters XML 1.0
+//! forbids. Problems with one value are logged with the page URL and never fail the page.
+
+pub mod html;
+pub mod time;
+
+use url::Url;
+
+use crate::extract::{RawArticle, RawEntry, collapse_whitespace};
+use crate::item::Scraped;
+use time::{TimeContext, TimeError};
+
+/// Query parameters that only track the reader; dropped from canonical links.
+const TRACKING_PARAMS: [&str; 9] = [
+    "spm", "scm", "gclid", "fbclid", "yclid", "mc_cid", "mc_eid", "igshid", "share_token",
+];
+
+/// The canonical form of a link: absolute, http(s), scheme and host lowercased (by `url`),
+/// without fragment and without tracking parameters (`utm_*`, `spm`, …).
+pub fn canonical_link(base: &Url, href: &str) -> Option<Url> {
+    let mut url = base.join(href.trim()).ok()?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return None;
+    }
+    url.set_fragment(None);
+    if url.query().is_some() {
+        let kept: Vec<(String, String)> = url
+            .query_pairs()
+            .filter(|(name, _)| {
+                let name = name.to_ascii_lowercase();
+                !name.starts_with("utm_") && !TRACKING_PARAMS.contains(&name.as_str())
+            })
+            .map(|(n, v)| (n.into_owned(), v.into_owned()))
+            .collect();
+        if kept.is_empty() {
+            url.set_query(None);
+        } else {
+            url.query_pairs_mut().clear().extend_pairs(kept);
+        }
+    }
+    Some(url)
+}
+
+/// Removes the characters XML 1.0 does not allow (C0 controls but tab and newlines, U+FFFE,
+/// U+FFFF), so that no feed is malformed because of a page.
+pub fn xml_safe(text: &str) -> String {
+    text.chars()
+        .filter(|&c| matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..))
+        .collect()
+}
+
+fn plain(text: &str) -> String {
+    xml_safe(&collapse_whitespace(text))
+}
+
+/// A source name without its `来源：` label.
+fn source_name(text: &str) -> Option<String> {
+    let text = text.trim();
+    let name = ["来源：", "来源:", "来源", "Source:"]
+        .iter()
+        .find_map(|label| text.strip_prefix(label))
+        .unwrap_or(text);
+    let name = plain(name);
+    (!name.is_empty()).then_some(name)
+}
+
+/// The first readable time among `texts`, logging the ones that could not be read.
+fn first_time(texts: &[&str], ctx: &TimeContext<'_>, page: &Url) -> Option<chrono::DateTime<chrono::FixedOffset>> {
+    let mut last_error = None;
+    for text in texts {
+        match time::parse(text, ctx) {
+            Ok(at) => return Some(at),
+            Err(error) => {
+                if let TimeError::InFuture { .. } = error {
+                    tracing::warn!(url = %page, %error, "time ignored");
+                }
+                last_error = Some(error);
+            }
+        }
+    }
+    if let Some(error) = last_error {
+        tracing::warn!(url = %page, %error, "no usable time");
+    }
+    None
+}
+
+/// The article of the page at `url`.
+pub fn article(raw: &RawArticle, url: &Url, ctx: &TimeContext<'_>) -> Option<Scraped> {
+    let link = canonical_link(url, "")?;
+    let texts: Vec<&str> = raw.published.iter().map(String::as_str).collect();
+    Some(Scraped {
+        title: plain(&raw.title),
+        published: first_time(&texts, ctx, url),
+        source: raw.source.as_deref().and_then(source_name),
+        content: raw
+            .body
+            .as_deref()
+            .map(|body| html::clean(body, url))
+            .filter(|c| !c.is_empty()),
+        link,
+        from_article: true,
+    })
+}
+
+/// A list entry of the page at `page`; `None` when its link is not a web link.
+pub fn entry(raw: &RawEntry, page: &Url, ctx: &TimeContext<'_>) -> Option<Scraped> {
+    let Some(link) = canonical_link(page, &raw.href) else {
+        tracing::debug!(url = %page, href = raw.href, "list entry skipped: not an http(s) link");
+        return None;
+    };
+    let title = plain(&raw.title);
+    if title.is_empty() {
+        return None;
+    }
+    Some(Scraped {
+        link,
+        title,
+        published: raw.published.as_deref().and_then(|text| first_time(&[text], ctx, page)),
+        source: raw.source.as_deref().and_then(source_name),
+        content: None,
+        from_article: false,
+    })
+}
+
+/// The list entry `listed` completed with what its own page said: the page's fields win, the
+/// list's fill the gaps.
+pub fn merge(listed: Scraped, page: Scraped) -> Scraped {
+    Scraped {
+        link: listed.link,
+        title: if page.title.is_empty() { listed.title } else { page.title },
+        published: page.published.or(listed.published),
+        source: page.source.or(listed.source),
+        content: page.content.or(listed.content),
+        from_article: true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page() -> Url {
+        Url::parse("https://News.China.com/socialgd/10000169/20240506/46470275.html").unwrap()
+    }
+
+    #[test]
+    fn links_join_every_href_form() {
+        let cases = [
+            ("/socialgd/10000169/20240628/46741101.html", "https://news.china.com/socialgd/10000169/20240628/46741101.html"),
+            ("../20240628/46741102.html", "https://news.china.com/socialgd/10000169/20240628/46741102.html"),
+            ("46741103.html", "https://news.china.com/socialgd/10000169/20240506/46741103.html"),
+            ("//military.china.com/news/", "https://military.china.com/news/"),
+            ("HTTPS://NEWS.CHINA.COM/a.html#comment", "https://news.china.com/a.html"),
+            ("/a.html?utm_source=x&id=3&spm=a.b&UTM_medium=y", "https://news.china.com/a.html?id=3"),
+            ("/a.html?utm_source=x", "https://news.china.com/a.html"),
+        ];
+        for (href, expected) in cases {
+            assert_eq!(canonical_link(&page(), href).unwrap().as_str(), expected, "{href}");
+        }
+        for href in ["javascript:void(0)", "mailto:a@b.c", "data:text/html,x"] {
+            assert_eq!(canonical_link(&page(), href), None, "{href}");
+        }
+    }
+
+    #[test]
+    fn sources_lose_their_label() {
+        assert_eq!(source_name("来源：新华社").as_deref(), Some("新华社"));
+        assert_eq!(source_name(" 来源: 中国军网 ").as_deref(), Some("中国军网"));
+        assert_eq!(source_name("观察者网").as_deref(), Some("观察者网"));
+        assert_eq!(source_name("来源："), None);
+    }
+
+    #[test]
+    fn xml_forbidden_characters_go() {
+        assert_eq!(xml_safe("a\u{0}b\u{8}c\td\u{fffe}e\u{1F600}"), "abc\tde\u{1F600}");
+    }
+}

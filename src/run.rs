@@ -1,0 +1,390 @@
+//! One poll of every selected section: the pipeline, stage after stage.
+//!
+//! For each section, concurrently: fetch the start pages (conditionally) → extract the article
+//! and the list → normalize → follow new list entries to their own pages (depth 1, start hosts
+//! only) → record in history (one transaction) → render RSS and Atom from history → publish.
+//! A failing section is reported and the others go on; the report tells the caller what
+//! happened to each, in config order.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use futures::StreamExt;
+use url::Url;
+
+use crate::config::{Config, Section, Site};
+use crate::extract::extract;
+use crate::fetch::{FetchError, Fetched, Fetcher, Page, Scope, Validators};
+use crate::lock::{LockError, RunLock};
+use crate::normalize::{self, time::TimeContext};
+use crate::publish::{PublishError, Written, publish};
+use crate::render::{self, FeedInfo};
+use crate::store::{Prune, Sighting, Store, StoreError};
+
+/// How long a run waits for another run's lock before giving up.
+pub const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(5);
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Section ids to poll; empty means all.
+    pub sections: Vec<String>,
+    /// How long to wait for another run to finish.
+    pub lock_wait: Duration,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            sections: Vec::new(),
+            lock_wait: DEFAULT_LOCK_WAIT,
+        }
+    }
+}
+
+/// A run that could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("unknown section {id:?} (configured: {known})")]
+    UnknownSection { id: String, known: String },
+    #[error(transparent)]
+    Locked(#[from] LockError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Client(#[from] FetchError),
+}
+
+/// A section that could not be written; its previous feed files are untouched.
+#[derive(Debug, thiserror::Error)]
+pub enum SectionError {
+    #[error("section {section}: start page {source}")]
+    StartPage {
+        section: String,
+        #[source]
+        source: FetchError,
+    },
+    #[error("section {section}: {source}")]
+    Store {
+        section: String,
+        #[source]
+        source: StoreError,
+    },
+    #[error("section {section}: {source}")]
+    Publish {
+        section: String,
+        #[source]
+        source: PublishError,
+    },
+    #[error("section {section}: internal error: {message}")]
+    Internal { section: String, message: String },
+}
+
+/// What a successful section poll did.
+#[derive(Debug, Clone)]
+pub struct SectionSummary {
+    pub section: String,
+    /// Items in the feed.
+    pub items: usize,
+    pub new: usize,
+    pub updated: usize,
+    /// Followed pages that failed (their items keep the list's data).
+    pub failed_urls: Vec<String>,
+    /// Pages downloaded in full.
+    pub downloaded: usize,
+    /// Start pages the server said were unchanged (304).
+    pub not_modified: usize,
+    pub rss: Written,
+    pub atom: Written,
+    pub elapsed: Duration,
+}
+
+/// The outcome of every selected section, in config order.
+#[derive(Debug)]
+pub struct RunReport {
+    pub sections: Vec<Result<SectionSummary, SectionError>>,
+}
+
+impl RunReport {
+    /// True when every section was written.
+    pub fn all_ok(&self) -> bool {
+        self.sections.iter().all(Result::is_ok)
+    }
+}
+
+/// Shared by the section tasks of a run.
+struct Shared {
+    config: Config,
+    fetcher: Fetcher,
+    store: Mutex<Store>,
+}
+
+impl Shared {
+    fn store(&self) -> MutexGuard<'_, Store> {
+        // A panicking section task cannot leave the connection inconsistent: every write is a
+        // transaction that SQLite rolls back, so a poisoned lock is safe to reuse.
+        self.store.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Polls the selected sections once and writes their feeds.
+pub async fn run(config: &Config, options: &RunOptions) -> Result<RunReport, RunError> {
+    let selected = select(config, &options.sections)?;
+    let state = config.state_path.clone();
+    let wait = options.lock_wait;
+    let _lock = tokio::task::spawn_blocking(move || RunLock::acquire(&state, wait))
+        .await
+        .map_err(|e| LockError::Io {
+            path: config.state_path.clone(),
+            source: std::io::Error::other(e),
+        })??;
+    let shared = Arc::new(Shared {
+        store: Mutex::new(Store::open(&config.state_path)?),
+        fetcher: Fetcher::new(&config.fetch)?,
+        config: config.clone(),
+    });
+    let tasks: Vec<_> = selected
+        .iter()
+        .map(|&(site, section)| {
+            let shared = Arc::clone(&shared);
+            tokio::spawn(async move { poll_section(&shared, site, section).await })
+        })
+        .collect();
+    let mut sections = Vec::with_capacity(tasks.len());
+    for (task, (site, section)) in tasks.into_iter().zip(selected) {
+        sections.push(task.await.unwrap_or_else(|e| {
+            Err(SectionError::Internal {
+                section: config.sites[site].sections[section].id.clone(),
+                message: e.to_string(),
+            })
+        }));
+    }
+    Ok(RunReport { sections })
+}
+
+/// `(site index, section index)` of the sections to poll.
+fn select(config: &Config, only: &[String]) -> Result<Vec<(usize, usize)>, RunError> {
+    let all: Vec<(usize, usize, &str)> = config
+        .sites
+        .iter()
+        .enumerate()
+        .flat_map(|(i, site)| site.sections.iter().enumerate().map(move |(j, s)| (i, j, s.id.as_str())))
+        .collect();
+    if let Some(unknown) = only.iter().find(|id| !all.iter().any(|(_, _, s)| s == id)) {
+        return Err(RunError::UnknownSection {
+            id: unknown.clone(),
+            known: all.iter().map(|(_, _, s)| *s).collect::<Vec<_>>().join(", "),
+        });
+    }
+    Ok(all
+        .into_iter()
+        .filter(|(_, _, id)| only.is_empty() || only.iter().any(|o| o == id))
+        .map(|(i, j, _)| (i, j))
+        .collect())
+}
+
+/// The stories of one poll, first sighting of each link wins.
+#[derive(Default)]
+struct Sightings {
+    list: Vec<Sighting>,
+    seen: HashSet<Url>,
+}
+
+impl Sightings {
+    fn add(&mut self, sighting: Sighting) {
+        if self.seen.insert(sighting.story.link.clone()) {
+            self.list.push(sighting);
+        }
+    }
+}
+
+async fn poll_section(shared: &Shared, site: usize, section: usize) -> Result<SectionSummary, SectionError> {
+    let started = Instant::now();
+    let config = &shared.config;
+    let site = &config.sites[site];
+    let section = &site.sections[section];
+    let store_err = |source| SectionError::Store {
+        section: section.id.clone(),
+        source,
+    };
+    let scope = Scope::new(&section.urls, &config.fetch.allow_hosts);
+    let mut sightings = Sightings::default();
+    let mut validated: Vec<(Url, Validators)> = Vec::new();
+    let mut not_modified = 0;
+    for url in &section.urls {
+        let validators = shared.store().validators(url).map_err(store_err)?;
+        let fetched = shared
+            .fetcher
+            .fetch(url, validators.as_ref(), &scope)
+            .await
+            .map_err(|source| SectionError::StartPage {
+                section: section.id.clone(),
+                source,
+            })?;
+        match fetched {
+            Fetched::NotModified => not_modified += 1,
+            Fetched::Page(page) => {
+                read_start_page(site, &page, &mut sightings);
+                validated.push((url.clone(), page.validators));
+            }
+        }
+    }
+    let downloaded_starts = validated.len();
+    let files = [
+        config.output_dir.join(format!("{}.rss", section.id)),
+        config.output_dir.join(format!("{}.atom", section.id)),
+    ];
+    if downloaded_starts == 0 && files.iter().all(|f| f.exists()) {
+        let items = shared.store().items(&section.id, config.max_items).map_err(store_err)?.len();
+        return Ok(SectionSummary {
+            section: section.id.clone(),
+            items,
+            new: 0,
+            updated: 0,
+            failed_urls: Vec::new(),
+            downloaded: 0,
+            not_modified,
+            rss: Written::Unchanged,
+            atom: Written::Unchanged,
+            elapsed: started.elapsed(),
+        });
+    }
+    let (followed, failed_urls) = if site.follow {
+        follow(shared, site, section, &scope, &mut sightings).await?
+    } else {
+        (0, Vec::new())
+    };
+    let now = Utc::now().with_timezone(&site.timezone).fixed_offset();
+    let prune = Prune {
+        keep_days: config.keep_days,
+        keep: config.max_items,
+    };
+    let (recorded, items) = {
+        let mut store = shared.store();
+        let recorded = store
+            .record(&section.id, &sightings.list, &validated, now, prune)
+            .map_err(store_err)?;
+        (recorded, store.items(&section.id, config.max_items).map_err(store_err)?)
+    };
+    let info = FeedInfo { site, section };
+    let publish_err = |source| SectionError::Publish {
+        section: section.id.clone(),
+        source,
+    };
+    let rss = publish(&files[0], render::rss(&info, &items).as_bytes()).map_err(publish_err)?;
+    let atom = publish(&files[1], render::atom(&info, &items).as_bytes()).map_err(publish_err)?;
+    Ok(SectionSummary {
+        section: section.id.clone(),
+        items: items.len(),
+        new: recorded.new,
+        updated: recorded.updated,
+        failed_urls,
+        downloaded: downloaded_starts + followed,
+        not_modified,
+        rss,
+        atom,
+        elapsed: started.elapsed(),
+    })
+}
+
+/// The article (if the page is one) and the list of a start page.
+fn read_start_page(site: &Site, page: &Page, sightings: &mut Sightings) {
+    let extracted = extract(&page.text, Some(&site.article), site.list.as_ref());
+    let article_ctx = TimeContext {
+        tz: site.timezone,
+        now: page.fetched_at,
+        format: site.article.published_format.as_deref(),
+    };
+    if let Some(story) = extracted
+        .article
+        .as_ref()
+        .and_then(|a| normalize::article(a, &page.url, &article_ctx))
+    {
+        sightings.add(Sighting {
+            story,
+            list_title: None,
+        });
+    }
+    let list_ctx = TimeContext {
+        format: site.list.as_ref().and_then(|l| l.published_format.as_deref()),
+        ..article_ctx
+    };
+    for entry in &extracted.entries {
+        if let Some(story) = normalize::entry(entry, &page.url, &list_ctx) {
+            let list_title = Some(story.title.clone());
+            sightings.add(Sighting { story, list_title });
+        }
+    }
+}
+
+/// Fetches the pages of list entries that history has not read yet (or whose list title
+/// changed since), and completes their stories. Returns the pages read and the failed URLs.
+async fn follow(
+    shared: &Shared,
+    site: &Site,
+    section: &Section,
+    scope: &Scope,
+    sightings: &mut Sightings,
+) -> Result<(usize, Vec<String>), SectionError> {
+    let listed: Vec<&Url> = sightings
+        .list
+        .iter()
+        .filter(|s| !s.story.from_article && scope.allows(&s.story.link))
+        .map(|s| &s.story.link)
+        .collect();
+    let known = shared
+        .store()
+        .known(&section.id, &listed)
+        .map_err(|source| SectionError::Store {
+            section: section.id.clone(),
+            source,
+        })?;
+    let wanted: Vec<(usize, Url)> = sightings
+        .list
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| !s.story.from_article && scope.allows(&s.story.link))
+        .filter(|(_, s)| {
+            known
+                .get(s.story.link.as_str())
+                .is_none_or(|k| !k.from_article || k.list_title != s.list_title)
+        })
+        .map(|(i, s)| (i, s.story.link.clone()))
+        .collect();
+    let fetcher = &shared.fetcher;
+    let mut results = futures::stream::iter(wanted)
+        .map(|(i, url)| async move { (i, fetcher.fetch(&url, None, scope).await, url) })
+        .buffer_unordered(shared.config.fetch.concurrency);
+    let mut read = 0;
+    let mut failed = Vec::new();
+    while let Some((i, result, url)) = results.next().await {
+        let page = match result {
+            Ok(Fetched::Page(page)) => page,
+            Ok(Fetched::NotModified) => continue,
+            Err(error) => {
+                tracing::warn!(section = section.id, %error, "followed page failed; keeping the list's data");
+                failed.push(url.to_string());
+                continue;
+            }
+        };
+        read += 1;
+        let ctx = TimeContext {
+            tz: site.timezone,
+            now: page.fetched_at,
+            format: site.article.published_format.as_deref(),
+        };
+        let article = extract(&page.text, Some(&site.article), None)
+            .article
+            .and_then(|a| normalize::article(&a, &page.url, &ctx));
+        match article {
+            Some(article) => {
+                let sighting = &mut sightings.list[i];
+                sighting.story = normalize::merge(sighting.story.clone(), article);
+            }
+            None => tracing::warn!(section = section.id, url = %page.url, "followed page has no article title; keeping the list's data"),
+        }
+    }
+    Ok((read, failed))
+}

@@ -1,0 +1,382 @@
+//! History: every item ever seen per section, and the HTTP validators of every page, in SQLite.
+//!
+//! A feed is the newest `max_items` of its section's history, so an item that left a moving hot
+//! list stays in the feed. An item's link is its identity and its publication time is fixed
+//! when it is first stored; a corrected title, source or body updates the row in place and moves
+//! only its `updated` time. A section's poll is recorded in one transaction, validators
+//! included, so a run killed at any moment leaves either the previous state or the new one.
+//! The schema is versioned with `PRAGMA user_version`.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, FixedOffset};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use url::Url;
+
+use crate::fetch::Validators;
+use crate::item::{Item, Origin, Published, Scraped};
+
+/// How long a statement waits for another connection's write lock.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Schema migrations; entry `i` upgrades `user_version` `i` to `i + 1`.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE items (
+    section        TEXT NOT NULL,
+    link           TEXT NOT NULL,
+    title          TEXT NOT NULL,
+    source         TEXT,
+    content        TEXT,
+    published      TEXT NOT NULL,
+    published_unix INTEGER NOT NULL,
+    origin         TEXT NOT NULL,
+    updated        TEXT NOT NULL,
+    first_seen     INTEGER NOT NULL,
+    last_seen      INTEGER NOT NULL,
+    from_article   INTEGER NOT NULL,
+    list_title     TEXT,
+    PRIMARY KEY (section, link)
+) WITHOUT ROWID;
+CREATE INDEX items_newest ON items (section, published_unix DESC, link);
+CREATE TABLE pages (
+    url           TEXT PRIMARY KEY,
+    etag          TEXT,
+    last_modified TEXT
+) WITHOUT ROWID;
+"#];
+
+/// A history operation that failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("history {path}: {source}")]
+    Sqlite {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("history {path} has schema version {found}, newer than this feedwright knows ({known})")]
+    TooNew { path: PathBuf, found: i64, known: i64 },
+    #[error("history {path}: cannot create its folder: {source}")]
+    Folder {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// What history knows of an item that is listed again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Known {
+    /// The stored fields come from the article's own page.
+    pub from_article: bool,
+    /// The title the list gave when the item was last recorded.
+    pub list_title: Option<String>,
+}
+
+/// What one poll changed in a section's history.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Recorded {
+    pub new: usize,
+    pub updated: usize,
+}
+
+impl Recorded {
+    /// True when the poll changed what the feed shows.
+    pub fn changed(&self) -> bool {
+        self.new > 0 || self.updated > 0
+    }
+}
+
+/// A story of this poll, with the title its list gave (if it was listed).
+#[derive(Debug, Clone)]
+pub struct Sighting {
+    pub story: Scraped,
+    pub list_title: Option<String>,
+}
+
+/// The history database.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating and migrating as needed) the history at `path`.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::Folder {
+                path: path.to_owned(),
+                source,
+            })?;
+        }
+        let conn = Connection::open(path).map_err(|e| sqlite(path, e))?;
+        let mut store = Store {
+            conn,
+            path: path.to_owned(),
+        };
+        store.configure().map_err(|e| sqlite(path, e))?;
+        store.migrate()?;
+        Ok(store)
+    }
+
+    fn configure(&self) -> rusqlite::Result<()> {
+        self.conn.busy_timeout(BUSY_TIMEOUT)?;
+        self.conn.pragma_update(None, "journal_mode", "WAL")?;
+        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        self.conn.pragma_update(None, "foreign_keys", "ON")
+    }
+
+    fn migrate(&mut self) -> Result<(), StoreError> {
+        let known = MIGRATIONS.len() as i64;
+        let found: i64 = self
+            .conn
+            .pragma_query_value(None, "user_version", |row| row.get(0))
+            .map_err(|e| self.err(e))?;
+        if found > known {
+            return Err(StoreError::TooNew {
+                path: self.path.clone(),
+                found,
+                known,
+            });
+        }
+        for (version, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+            let tx = self.conn.transaction().map_err(|e| sqlite(&self.path, e))?;
+            tx.execute_batch(sql)
+                .and_then(|()| tx.pragma_update(None, "user_version", version as i64 + 1))
+                .and_then(|()| tx.commit())
+                .map_err(|e| sqlite(&self.path, e))?;
+        }
+        Ok(())
+    }
+
+    fn err(&self, source: rusqlite::Error) -> StoreError {
+        sqlite(&self.path, source)
+    }
+
+    /// The validators stored for `url`.
+    pub fn validators(&self, url: &Url) -> Result<Option<Validators>, StoreError> {
+        self.conn
+            .prepare_cached("SELECT etag, last_modified FROM pages WHERE url = ?1")
+            .and_then(|mut stmt| {
+                stmt.query_row([url.as_str()], |row| {
+                    Ok(Validators {
+                        etag: row.get(0)?,
+                        last_modified: row.get(1)?,
+                    })
+                })
+                .optional()
+            })
+            .map_err(|e| self.err(e))
+    }
+
+    /// What history knows of `links` in `section`.
+    pub fn known(&self, section: &str, links: &[&Url]) -> Result<HashMap<String, Known>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT from_article, list_title FROM items WHERE section = ?1 AND link = ?2")
+            .map_err(|e| self.err(e))?;
+        let mut known = HashMap::new();
+        for link in links {
+            let row = stmt
+                .query_row(params![section, link.as_str()], |row| {
+                    Ok(Known {
+                        from_article: row.get(0)?,
+                        list_title: row.get(1)?,
+                    })
+                })
+                .optional()
+                .map_err(|e| self.err(e))?;
+            if let Some(row) = row {
+                known.insert(link.to_string(), row);
+            }
+        }
+        Ok(known)
+    }
+
+    /// Records one poll of `section` in one transaction: the stories seen, the validators of the
+    /// pages fetched, and the pruning of items not seen for `keep_days` (never below `keep`
+    /// items, the feed's size).
+    pub fn record(
+        &mut self,
+        section: &str,
+        sightings: &[Sighting],
+        pages: &[(Url, Validators)],
+        now: DateTime<FixedOffset>,
+        prune: Prune,
+    ) -> Result<Recorded, StoreError> {
+        let path = self.path.clone();
+        let tx = self.conn.transaction().map_err(|e| sqlite(&path, e))?;
+        let recorded = record_in(&tx, section, sightings, pages, now, prune).map_err(|e| sqlite(&path, e))?;
+        tx.commit().map_err(|e| sqlite(&path, e))?;
+        Ok(recorded)
+    }
+
+    /// The newest `limit` items of `section`, newest first (ties by link).
+    pub fn items(&self, section: &str, limit: usize) -> Result<Vec<Item>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT link, title, published, origin, updated, source, content FROM items
+                 WHERE section = ?1 ORDER BY published_unix DESC, link ASC LIMIT ?2",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![section, limit as i64], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, String>(3)?,
+                    row.get::<_, String>(4)?,
+                    row.get::<_, Option<String>>(5)?,
+                    row.get::<_, Option<String>>(6)?,
+                ))
+            })
+            .map_err(|e| self.err(e))?;
+        let mut items = Vec::new();
+        for row in rows {
+            let (link, title, published, origin, updated, source, content) = row.map_err(|e| self.err(e))?;
+            let (Ok(link), Ok(published), Ok(updated)) = (
+                Url::parse(&link),
+                DateTime::parse_from_rfc3339(&published),
+                DateTime::parse_from_rfc3339(&updated),
+            ) else {
+                tracing::warn!(section, link, "unreadable history row skipped");
+                continue;
+            };
+            items.push(Item {
+                link,
+                title,
+                published: Published {
+                    at: published,
+                    origin: Origin::from_stored(&origin),
+                },
+                updated,
+                source,
+                content,
+            });
+        }
+        Ok(items)
+    }
+}
+
+/// Which items a poll may drop from history.
+#[derive(Debug, Clone, Copy)]
+pub struct Prune {
+    /// Items not seen for this many days go…
+    pub keep_days: u32,
+    /// …unless they are among the newest `keep` of the section.
+    pub keep: usize,
+}
+
+fn record_in(
+    tx: &Transaction<'_>,
+    section: &str,
+    sightings: &[Sighting],
+    pages: &[(Url, Validators)],
+    now: DateTime<FixedOffset>,
+    prune: Prune,
+) -> rusqlite::Result<Recorded> {
+    let now_unix = now.timestamp();
+    let mut recorded = Recorded::default();
+    let mut existing = tx.prepare_cached(
+        "SELECT title, source, content, from_article FROM items WHERE section = ?1 AND link = ?2",
+    )?;
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO items (section, link, title, source, content, published, published_unix, origin,
+                            updated, first_seen, last_seen, from_article, list_title)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?6, ?9, ?9, ?10, ?11)",
+    )?;
+    let mut update = tx.prepare_cached(
+        "UPDATE items SET title = ?3, source = ?4, content = ?5, updated = ?6, from_article = ?7,
+                          list_title = COALESCE(?8, list_title), last_seen = ?9
+         WHERE section = ?1 AND link = ?2",
+    )?;
+    let mut touch = tx.prepare_cached(
+        "UPDATE items SET last_seen = ?3, list_title = COALESCE(?4, list_title)
+         WHERE section = ?1 AND link = ?2",
+    )?;
+    for Sighting { story, list_title } in sightings {
+        let link = story.link.as_str();
+        let row = existing
+            .query_row(params![section, link], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, Option<String>>(1)?,
+                    row.get::<_, Option<String>>(2)?,
+                    row.get::<_, bool>(3)?,
+                ))
+            })
+            .optional()?;
+        match row {
+            None => {
+                let (at, origin) = match story.published {
+                    Some(at) => (at, Origin::Page),
+                    None => (now, Origin::FirstSeen),
+                };
+                insert.execute(params![
+                    section,
+                    link,
+                    story.title,
+                    story.source,
+                    story.content,
+                    at.to_rfc3339(),
+                    at.timestamp(),
+                    origin.as_str(),
+                    now_unix,
+                    story.from_article,
+                    list_title,
+                ])?;
+                recorded.new += 1;
+            }
+            Some((title, source, content, from_article)) => {
+                // A list entry does not overwrite what the article's own page said.
+                let authoritative = story.from_article || !from_article;
+                let source_new = story.source.clone().or(source.clone());
+                let content_new = story.content.clone().or(content.clone());
+                if authoritative && (story.title != title || source_new != source || content_new != content) {
+                    update.execute(params![
+                        section,
+                        link,
+                        story.title,
+                        source_new,
+                        content_new,
+                        now.to_rfc3339(),
+                        story.from_article || from_article,
+                        list_title,
+                        now_unix,
+                    ])?;
+                    recorded.updated += 1;
+                } else {
+                    touch.execute(params![section, link, now_unix, list_title])?;
+                }
+            }
+        }
+    }
+    let mut save = tx.prepare_cached(
+        "INSERT INTO pages (url, etag, last_modified) VALUES (?1, ?2, ?3)
+         ON CONFLICT (url) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified",
+    )?;
+    for (url, validators) in pages {
+        save.execute(params![url.as_str(), validators.etag, validators.last_modified])?;
+    }
+    let cutoff = now_unix - i64::from(prune.keep_days) * 86_400;
+    tx.execute(
+        "DELETE FROM items WHERE section = ?1 AND last_seen < ?2 AND link NOT IN (
+             SELECT link FROM items WHERE section = ?1 ORDER BY published_unix DESC, link ASC LIMIT ?3)",
+        params![section, cutoff, prune.keep as i64],
+    )?;
+    Ok(recorded)
+}
+
+fn sqlite(path: &Path, source: rusqlite::Error) -> StoreError {
+    StoreError::Sqlite {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+#[cfg(test)]
+mod tests;
