@@ -109,9 +109,11 @@ struct HumanDuration(Duration);
 impl<'de> Deserialize<'de> for HumanDuration {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = String::deserialize(d)?;
-        parse_duration(&text)
-            .map(HumanDuration)
-            .ok_or_else(|| serde::de::Error::custom(format!("invalid duration {text:?} (examples: 250ms, 20s, 10m, 1h)")))
+        parse_duration(&text).map(HumanDuration).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "invalid duration {text:?} (examples: 250ms, 20s, 10m, 1h)"
+            ))
+        })
     }
 }
 
@@ -144,16 +146,20 @@ impl<'de> Deserialize<'de> for ByteSize {
         }
         match Written::deserialize(d)? {
             Written::Number(n) => Ok(ByteSize(n)),
-            Written::Text(text) => parse_byte_size(&text)
-                .map(ByteSize)
-                .ok_or_else(|| serde::de::Error::custom(format!("invalid size {text:?} (examples: 8MiB, 512KiB, 100000)"))),
+            Written::Text(text) => parse_byte_size(&text).map(ByteSize).ok_or_else(|| {
+                serde::de::Error::custom(format!(
+                    "invalid size {text:?} (examples: 8MiB, 512KiB, 100000)"
+                ))
+            }),
         }
     }
 }
 
 fn parse_byte_size(text: &str) -> Option<u64> {
     let text = text.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
     let n: u64 = number.parse().ok()?;
     let factor = match unit.trim() {
@@ -371,10 +377,11 @@ impl Config {
 
     /// Parses and validates configuration text; relative paths are taken from `base`.
     pub fn from_yaml(text: &str, base: &Path) -> Result<Config, ConfigError> {
-        let raw: RawConfig = serde_norway::from_str(text).map_err(|source| ConfigError::Syntax {
-            path: PathBuf::new(),
-            source,
-        })?;
+        let raw: RawConfig =
+            serde_norway::from_str(text).map_err(|source| ConfigError::Syntax {
+                path: PathBuf::new(),
+                source,
+            })?;
         let mut problems = Vec::new();
         let config = validate(raw, base, &mut problems);
         if problems.is_empty() {
@@ -433,7 +440,13 @@ fn validate(raw: RawConfig, base: &Path, problems: &mut Vec<Problem>) -> Config 
     let mut sites = Vec::with_capacity(raw.sites.len());
     for (i, raw_site) in raw.sites.into_iter().enumerate() {
         let key = format!("sites[{i}]");
-        check_id(&raw_site.id, &format!("{key}.id"), &mut site_ids, "site", &mut report);
+        check_id(
+            &raw_site.id,
+            &format!("{key}.id"),
+            &mut site_ids,
+            "site",
+            &mut report,
+        );
         let site_tz = match &raw_site.timezone {
             Some(name) => parse_timezone(name).unwrap_or_else(|message| {
                 report(format!("{key}.timezone"), message);
@@ -442,11 +455,27 @@ fn validate(raw: RawConfig, base: &Path, problems: &mut Vec<Problem>) -> Config 
             None => timezone,
         };
         let article = ArticleRules {
-            title: fields(raw_site.article.title, &format!("{key}.article.title"), &mut report),
-            published: fields(raw_site.article.published, &format!("{key}.article.published"), &mut report),
+            title: fields(
+                raw_site.article.title,
+                &format!("{key}.article.title"),
+                &mut report,
+            ),
+            published: fields(
+                raw_site.article.published,
+                &format!("{key}.article.published"),
+                &mut report,
+            ),
             published_format: raw_site.article.published_format,
-            source: fields(raw_site.article.source, &format!("{key}.article.source"), &mut report),
-            body: fields(raw_site.article.body, &format!("{key}.article.body"), &mut report),
+            source: fields(
+                raw_site.article.source,
+                &format!("{key}.article.source"),
+                &mut report,
+            ),
+            body: fields(
+                raw_site.article.body,
+                &format!("{key}.article.body"),
+                &mut report,
+            ),
         };
         let list = raw_site.related.map(|raw_list| {
             let lkey = format!("{key}.related");
@@ -454,7 +483,11 @@ fn validate(raw: RawConfig, base: &Path, problems: &mut Vec<Problem>) -> Config 
                 item: fields(Some(raw_list.item), &format!("{lkey}.item"), &mut report),
                 title: fields(Some(raw_list.title), &format!("{lkey}.title"), &mut report),
                 link: link_fields(raw_list.link, &format!("{lkey}.link"), &mut report),
-                published: fields(raw_list.published, &format!("{lkey}.published"), &mut report),
+                published: fields(
+                    raw_list.published,
+                    &format!("{lkey}.published"),
+                    &mut report,
+                ),
                 published_format: raw_list.published_format,
                 source: fields(raw_list.source, &format!("{lkey}.source"), &mut report),
             }
@@ -471,7 +504,13 @@ fn validate(raw: RawConfig, base: &Path, problems: &mut Vec<Problem>) -> Config 
         let mut sections = Vec::with_capacity(raw_site.sections.len());
         for (j, raw_section) in raw_site.sections.into_iter().enumerate() {
             let skey = format!("{key}.sections[{j}]");
-            check_id(&raw_section.id, &format!("{skey}.id"), &mut section_ids, "section", &mut report);
+            check_id(
+                &raw_section.id,
+                &format!("{skey}.id"),
+                &mut section_ids,
+                "section",
+                &mut report,
+            );
             if raw_section.urls.is_empty() {
                 report(format!("{skey}.urls"), "no start URLs".into());
             }
@@ -535,7 +574,11 @@ fn validate_fetch(raw: RawFetch, report: &mut impl FnMut(String, String)) -> Fet
         concurrency: concurrency.max(1),
         per_host_delay: raw.per_host_delay.map_or(defaults.per_host_delay, |d| d.0),
         user_agent: raw.user_agent.unwrap_or(defaults.user_agent),
-        allow_hosts: raw.allow_hosts.iter().map(|h| h.to_ascii_lowercase()).collect(),
+        allow_hosts: raw
+            .allow_hosts
+            .iter()
+            .map(|h| h.to_ascii_lowercase())
+            .collect(),
     }
 }
 
@@ -568,7 +611,9 @@ fn check_id(
     if !valid {
         report(
             key.into(),
-            format!("{what} id {id:?} must be 1-64 characters of [a-z0-9_-], not starting with '-'"),
+            format!(
+                "{what} id {id:?} must be 1-64 characters of [a-z0-9_-], not starting with '-'"
+            ),
         );
     } else if !seen.insert(id.to_owned()) {
         report(key.into(), format!("duplicate {what} id {id:?}"));
@@ -600,7 +645,9 @@ fn compile_fields(
         .enumerate()
         .filter_map(|(i, text)| {
             let (css, target) = match text.rsplit_once('@') {
-                Some((css, attr)) if is_attribute_name(attr) => (css, Target::Attr(attr.to_owned())),
+                Some((css, attr)) if is_attribute_name(attr) => {
+                    (css, Target::Attr(attr.to_owned()))
+                }
                 _ => (text.as_str(), default_target.clone()),
             };
             match Selector::parse(css) {
@@ -610,7 +657,11 @@ fn compile_fields(
                     source: text.clone(),
                 }),
                 Err(e) => {
-                    let key = if i == 0 { key.to_owned() } else { format!("{key}[{i}]") };
+                    let key = if i == 0 {
+                        key.to_owned()
+                    } else {
+                        format!("{key}[{i}]")
+                    };
                     report(key, format!("invalid CSS selector {text:?}: {e}"));
                     None
                 }
@@ -660,7 +711,8 @@ sites:
       - { id: a, title: A, urls: ["ftp://example.com/a", "not a url"] }
       - { id: a, title: A2, urls: [] }
 "#;
-        let Err(ConfigError::Invalid { problems, .. }) = Config::from_yaml(text, Path::new(".")) else {
+        let Err(ConfigError::Invalid { problems, .. }) = Config::from_yaml(text, Path::new("."))
+        else {
             panic!("expected invalid config");
         };
         let keys: Vec<&str> = problems.iter().map(|p| p.key.as_str()).collect();
@@ -681,14 +733,19 @@ sites:
     #[test]
     fn unknown_keys_are_rejected() {
         let text = MINIMAL.replace("title: S", "title: S\n    folow: true");
-        let err = Config::from_yaml(&text, Path::new(".")).unwrap_err().to_string();
+        let err = Config::from_yaml(&text, Path::new("."))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("unknown field `folow`"), "{err}");
         assert!(err.contains("line 5"), "{err}");
     }
 
     #[test]
     fn attribute_targets_are_split_off() {
-        let text = MINIMAL.replace(r#"title: "h1""#, r#"title: "h1", published: "time@datetime""#);
+        let text = MINIMAL.replace(
+            r#"title: "h1""#,
+            r#"title: "h1", published: "time@datetime""#,
+        );
         let config = Config::from_yaml(&text, Path::new(".")).unwrap();
         let field = &config.sites[0].article.published[0];
         assert!(matches!(&field.target, Target::Attr(a) if a == "datetime"));

@@ -54,10 +54,9 @@ impl Resource {
 
     /// A strong ETag derived from the body (FNV-1a, stable across runs).
     fn etag(&self) -> String {
-        let hash = self
-            .body
-            .iter()
-            .fold(0xcbf2_9ce4_8422_2325_u64, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+        let hash = self.body.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, &b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
         format!("\"{hash:016x}\"")
     }
 }
@@ -94,7 +93,9 @@ impl SiteServer {
             pages: Mutex::new(pages),
             ..SiteState::default()
         });
-        let app = axum::Router::new().fallback(answer).with_state(Arc::clone(&state));
+        let app = axum::Router::new()
+            .fallback(answer)
+            .with_state(Arc::clone(&state));
         let task = tokio::spawn(async move {
             if let Err(error) = axum::serve(listener, app).await {
                 tracing::error!(%error, "fixture server stopped");
@@ -115,7 +116,8 @@ impl SiteServer {
 
     /// The absolute URL of `path`.
     pub fn url(&self, path: &str) -> Url {
-        Url::parse(&format!("{}{path}", self.base())).unwrap_or_else(|_| unreachable!("a loopback URL with a path parses"))
+        Url::parse(&format!("{}{path}", self.base()))
+            .unwrap_or_else(|_| unreachable!("a loopback URL with a path parses"))
     }
 
     /// Replaces (or adds) the resource at `path`.
@@ -130,15 +132,20 @@ impl SiteServer {
 
     /// Requests answered for `path` so far.
     pub fn hits(&self, path: &str) -> Hits {
-        lock(&self.state.hits).get(path).copied().unwrap_or_default()
+        lock(&self.state.hits)
+            .get(path)
+            .copied()
+            .unwrap_or_default()
     }
 
     /// Requests answered for every path together.
     pub fn total_hits(&self) -> Hits {
-        lock(&self.state.hits).values().fold(Hits::default(), |a, h| Hits {
-            requests: a.requests + h.requests,
-            full: a.full + h.full,
-        })
+        lock(&self.state.hits)
+            .values()
+            .fold(Hits::default(), |a, h| Hits {
+                requests: a.requests + h.requests,
+                full: a.full + h.full,
+            })
     }
 
     /// The User-Agent of every request so far.
@@ -181,15 +188,21 @@ pub fn bundled_pages() -> HashMap<String, Resource> {
 
 async fn answer(State(state): State<Arc<SiteState>>, request: Request) -> Response {
     let path = request.uri().path().to_owned();
-    if let Some(agent) = request.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok()) {
+    if let Some(agent) = request
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+    {
         lock(&state.user_agents).push(agent.to_owned());
     }
     let resource = lock(&state.pages).get(&path).cloned();
     let response = match resource {
         None => plain(StatusCode::NOT_FOUND, HeaderMap::new(), Vec::new()),
-        Some(resource) if resource.status != StatusCode::OK => {
-            plain(resource.status, resource.headers.into_iter().collect(), resource.body)
-        }
+        Some(resource) if resource.status != StatusCode::OK => plain(
+            resource.status,
+            resource.headers.into_iter().collect(),
+            resource.body,
+        ),
         Some(resource) => {
             let etag = resource.etag();
             let matches = request

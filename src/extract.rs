@@ -56,7 +56,12 @@ static META_TIMES: LazyLock<Vec<(Selector, &'static str)>> = LazyLock::new(|| {
         (r#"time[itemprop="datePublished"]"#, "datetime"),
     ]
     .into_iter()
-    .map(|(css, attr)| (Selector::parse(css).expect("static selector is valid"), attr))
+    .map(|(css, attr)| {
+        (
+            Selector::parse(css).expect("static selector is valid"),
+            attr,
+        )
+    })
     .collect()
 });
 
@@ -75,7 +80,11 @@ pub fn extract(html: &str, article: Option<&ArticleRules>, list: Option<&ListRul
     }
 }
 
-fn extract_article(document: &Html, root: ElementRef<'_>, rules: &ArticleRules) -> Option<RawArticle> {
+fn extract_article(
+    document: &Html,
+    root: ElementRef<'_>,
+    rules: &ArticleRules,
+) -> Option<RawArticle> {
     let title = first_value(root, &rules.title)?;
     let mut published: Vec<String> = first_value(root, &rules.published).into_iter().collect();
     published.extend(metadata_times(document));
@@ -135,7 +144,11 @@ fn metadata_times(document: &Html) -> Vec<String> {
             (!value.is_empty()).then(|| value.to_owned())
         })
         .collect();
-    found.extend(document.select(&JSON_LD).filter_map(|el| json_ld_date(&el.text().collect::<String>())));
+    found.extend(
+        document
+            .select(&JSON_LD)
+            .filter_map(|el| json_ld_date(&el.text().collect::<String>())),
+    );
     found
 }
 
@@ -222,14 +235,20 @@ fn open_tag(element: &scraper::node::Element, html: &mut String) {
     let lazy: Vec<(&str, &str)> = if matches!(element.name(), "img" | "source") {
         LAZY_SOURCES
             .iter()
-            .filter_map(|(from, to)| element.attr(from).filter(|v| !v.trim().is_empty()).map(|v| (*to, v)))
+            .filter_map(|(from, to)| {
+                element
+                    .attr(from)
+                    .filter(|v| !v.trim().is_empty())
+                    .map(|v| (*to, v))
+            })
             .collect()
     } else {
         Vec::new()
     };
     let mut written: Vec<&str> = Vec::new();
+    let is_lazy = |name: &str| LAZY_SOURCES.iter().any(|(from, _)| *from == name);
     for (name, value) in lazy.iter().copied().chain(element.attrs()) {
-        if written.contains(&name) {
+        if written.contains(&name) || is_lazy(name) {
             continue;
         }
         written.push(name);
@@ -257,7 +276,19 @@ fn escape_into(text: &str, attribute: bool, out: &mut String) {
 fn is_void(name: &str) -> bool {
     matches!(
         name,
-        "area" | "base" | "br" | "col" | "embed" | "hr" | "img" | "input" | "link" | "meta" | "source" | "track" | "wbr"
+        "area"
+            | "base"
+            | "br"
+            | "col"
+            | "embed"
+            | "hr"
+            | "img"
+            | "input"
+            | "link"
+            | "meta"
+            | "source"
+            | "track"
+            | "wbr"
     )
 }
 
@@ -321,13 +352,22 @@ sites:
         let out = extract(html, Some(&article), Some(&list));
         let a = out.article.unwrap();
         assert_eq!(a.title, "标题 一");
-        assert_eq!(a.published, ["关键词： 2024-05-06 09:05:20 观察者网", "2024-05-06T09:05:20+08:00"]);
+        assert_eq!(
+            a.published,
+            [
+                "关键词：2024-05-06 09:05:20 观察者网",
+                "2024-05-06T09:05:20+08:00"
+            ]
+        );
         assert_eq!(a.source.as_deref(), Some("观察者网"));
         assert_eq!(a.body.as_deref(), Some("<p>正文</p>"));
         assert_eq!(out.entries.len(), 2);
         assert_eq!(out.entries[0].title, "甲");
         assert_eq!(out.entries[0].href, "/a.html");
-        assert_eq!(out.entries[0].published.as_deref(), Some("2024-06-28 17:08:56"));
+        assert_eq!(
+            out.entries[0].published.as_deref(),
+            Some("2024-06-28 17:08:56")
+        );
         assert_eq!(out.entries[1].published, None);
     }
 
@@ -336,7 +376,11 @@ sites:
         let (article, _) = rules();
         let html = r##"<h1 id=t>t</h1><div id="body"><p class="x">a &amp; b &lt;c&gt;</p><script>alert(1)</script>
             <p><img src="/placeholder.gif" data-original="/real.jpg" alt='say "hi"'><br></p><style>p{}</style></div>"##;
-        let body = extract(html, Some(&article), None).article.unwrap().body.unwrap();
+        let body = extract(html, Some(&article), None)
+            .article
+            .unwrap()
+            .body
+            .unwrap();
         assert_eq!(
             body,
             "<p class=\"x\">a &amp; b &lt;c&gt;</p>\n            <p><img src=\"/real.jpg\" alt=\"say &quot;hi&quot;\"><br></p>"
@@ -346,7 +390,11 @@ sites:
     #[test]
     fn channel_page_has_no_article() {
         let (article, list) = rules();
-        let out = extract("<ul class=item_list><li><h3><a href=x>x</a></h3></li></ul>", Some(&article), Some(&list));
+        let out = extract(
+            "<ul class=item_list><li><h3><a href=x>x</a></h3></li></ul>",
+            Some(&article),
+            Some(&list),
+        );
         assert!(out.article.is_none());
         assert_eq!(out.entries.len(), 1);
     }
@@ -354,7 +402,10 @@ sites:
     #[test]
     fn json_ld_graph() {
         let text = r##"{"@graph":[{"@type":"WebPage"},{"@type":"NewsArticle","datePublished":"2024-05-06T09:05:20+08:00"}]}"##;
-        assert_eq!(json_ld_date(text).as_deref(), Some("2024-05-06T09:05:20+08:00"));
+        assert_eq!(
+            json_ld_date(text).as_deref(),
+            Some("2024-05-06T09:05:20+08:00")
+        );
         assert_eq!(json_ld_date("not json"), None);
     }
 }

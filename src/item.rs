@@ -37,7 +37,11 @@ impl Origin {
 
     /// Reads a stored name; unknown names are treated as `FirstSeen`.
     pub fn from_stored(name: &str) -> Origin {
-        if name == "page" { Origin::Page } else { Origin::FirstSeen }
+        if name == "page" {
+            Origin::Page
+        } else {
+            Origin::FirstSeen
+        }
     }
 }
 

@@ -59,7 +59,9 @@ impl RunLock {
         loop {
             match file.try_lock() {
                 Ok(()) => return Ok(RunLock { _file: file }),
-                Err(TryLockError::WouldBlock) if start.elapsed() < wait => std::thread::sleep(RETRY_EVERY),
+                Err(TryLockError::WouldBlock) if start.elapsed() < wait => {
+                    std::thread::sleep(RETRY_EVERY)
+                }
                 Err(TryLockError::WouldBlock) => {
                     return Err(LockError::Busy {
                         path,
@@ -82,13 +84,18 @@ mod tests {
         let state = dir.path().join("feedwright.db");
         let held = RunLock::acquire(&state, Duration::ZERO).unwrap();
         let err = RunLock::acquire(&state, Duration::from_millis(250)).unwrap_err();
-        assert!(matches!(err, LockError::Busy { waited, .. } if waited >= Duration::from_millis(250)));
+        assert!(
+            matches!(err, LockError::Busy { waited, .. } if waited >= Duration::from_millis(250))
+        );
         drop(held);
         RunLock::acquire(&state, Duration::ZERO).unwrap();
     }
 
     #[test]
     fn lock_file_sits_beside_the_state() {
-        assert_eq!(lock_path(Path::new("/srv/fw/feedwright.db")), Path::new("/srv/fw/feedwright.db.lock"));
+        assert_eq!(
+            lock_path(Path::new("/srv/fw/feedwright.db")),
+            Path::new("/srv/fw/feedwright.db.lock")
+        );
     }
 }

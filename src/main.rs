@@ -1,6 +1,6 @@
 //! The `feedwright` command: parses the command line, calls the library, sets the exit status.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -94,7 +94,9 @@ fn init_logging(verbose: u8, quiet: bool) {
 fn exit_status(error: &anyhow::Error) -> u8 {
     if error.downcast_ref::<ConfigError>().is_some() {
         EXIT_CONFIG
-    } else if let Some(RunError::Locked(feedwright::lock::LockError::Busy { .. })) = error.downcast_ref() {
+    } else if let Some(RunError::Locked(feedwright::lock::LockError::Busy { .. })) =
+        error.downcast_ref()
+    {
         EXIT_LOCKED
     } else if let Some(RunError::UnknownSection { .. }) = error.downcast_ref() {
         EXIT_CONFIG
@@ -103,7 +105,7 @@ fn exit_status(error: &anyhow::Error) -> u8 {
     }
 }
 
-async fn run_once(config_path: &PathBuf, sections: Vec<String>) -> anyhow::Result<ExitCode> {
+async fn run_once(config_path: &Path, sections: Vec<String>) -> anyhow::Result<ExitCode> {
     let config = Config::load(config_path)?;
     let options = RunOptions {
         sections,
@@ -114,12 +116,18 @@ async fn run_once(config_path: &PathBuf, sections: Vec<String>) -> anyhow::Resul
 }
 
 async fn demo(output: PathBuf) -> anyhow::Result<ExitCode> {
-    let server = SiteServer::bundled().await.context("cannot start the fixture server")?;
-    let state = tempfile::tempdir().context("cannot create a temporary folder for the demo's history")?;
+    let server = SiteServer::bundled()
+        .await
+        .context("cannot start the fixture server")?;
+    let state =
+        tempfile::tempdir().context("cannot create a temporary folder for the demo's history")?;
     let mut config = server.config(&std::env::current_dir()?)?;
     config.output_dir = output;
     config.state_path = state.path().join("demo.db");
-    println!("serving the bundled china.com snapshot at {}", server.base());
+    println!(
+        "serving the bundled china.com snapshot at {}",
+        server.base()
+    );
     let report = run(&config, &RunOptions::default()).await?;
     let status = report_and_status(&report);
     println!("feeds written to {}", config.output_dir.display());

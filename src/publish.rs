@@ -38,7 +38,10 @@ pub fn publish(path: &Path, bytes: &[u8]) -> Result<Written, PublishError> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
         Err(e) => return Err(err(e)),
     };
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(err)?;
     let mut file = tempfile::Builder::new()
         .prefix(".feedwright-")
@@ -54,7 +57,11 @@ pub fn publish(path: &Path, bytes: &[u8]) -> Result<Written, PublishError> {
     file.write_all(bytes).map_err(err)?;
     file.as_file().sync_all().map_err(err)?;
     file.persist(path).map_err(|e| err(e.error))?;
-    Ok(if existed { Written::Replaced } else { Written::Created })
+    Ok(if existed {
+        Written::Replaced
+    } else {
+        Written::Created
+    })
 }
 
 #[cfg(test)]
@@ -83,6 +90,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("news.atom");
         publish(&path, b"x").unwrap();
-        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o644);
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o644
+        );
     }
 }

@@ -51,7 +51,10 @@ impl FeedInfo<'_> {
 
 /// The feed's own date: the newest `updated` of its items.
 fn feed_updated(items: &[Item]) -> Option<DateTime<FixedOffset>> {
-    items.iter().map(|i| i.updated).max_by_key(|d| d.timestamp())
+    items
+        .iter()
+        .map(|i| i.updated)
+        .max_by_key(|d| d.timestamp())
 }
 
 /// The RSS 2.0 document.

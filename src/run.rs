@@ -64,7 +64,7 @@ pub enum SectionError {
     StartPage {
         section: String,
         #[source]
-        source: FetchError,
+        source: Box<FetchError>,
     },
     #[error("section {section}: {source}")]
     Store {
@@ -170,12 +170,21 @@ fn select(config: &Config, only: &[String]) -> Result<Vec<(usize, usize)>, RunEr
         .sites
         .iter()
         .enumerate()
-        .flat_map(|(i, site)| site.sections.iter().enumerate().map(move |(j, s)| (i, j, s.id.as_str())))
+        .flat_map(|(i, site)| {
+            site.sections
+                .iter()
+                .enumerate()
+                .map(move |(j, s)| (i, j, s.id.as_str()))
+        })
         .collect();
     if let Some(unknown) = only.iter().find(|id| !all.iter().any(|(_, _, s)| s == id)) {
         return Err(RunError::UnknownSection {
             id: unknown.clone(),
-            known: all.iter().map(|(_, _, s)| *s).collect::<Vec<_>>().join(", "),
+            known: all
+                .iter()
+                .map(|(_, _, s)| *s)
+                .collect::<Vec<_>>()
+                .join(", "),
         });
     }
     Ok(all
@@ -200,7 +209,11 @@ impl Sightings {
     }
 }
 
-async fn poll_section(shared: &Shared, site: usize, section: usize) -> Result<SectionSummary, SectionError> {
+async fn poll_section(
+    shared: &Shared,
+    site: usize,
+    section: usize,
+) -> Result<SectionSummary, SectionError> {
     let started = Instant::now();
     let config = &shared.config;
     let site = &config.sites[site];
@@ -221,7 +234,7 @@ async fn poll_section(shared: &Shared, site: usize, section: usize) -> Result<Se
             .await
             .map_err(|source| SectionError::StartPage {
                 section: section.id.clone(),
-                source,
+                source: Box::new(source),
             })?;
         match fetched {
             Fetched::NotModified => not_modified += 1,
@@ -237,7 +250,11 @@ async fn poll_section(shared: &Shared, site: usize, section: usize) -> Result<Se
         config.output_dir.join(format!("{}.atom", section.id)),
     ];
     if downloaded_starts == 0 && files.iter().all(|f| f.exists()) {
-        let items = shared.store().items(&section.id, config.max_items).map_err(store_err)?.len();
+        let items = shared
+            .store()
+            .items(&section.id, config.max_items)
+            .map_err(store_err)?
+            .len();
         return Ok(SectionSummary {
             section: section.id.clone(),
             items,
@@ -266,7 +283,12 @@ async fn poll_section(shared: &Shared, site: usize, section: usize) -> Result<Se
         let recorded = store
             .record(&section.id, &sightings.list, &validated, now, prune)
             .map_err(store_err)?;
-        (recorded, store.items(&section.id, config.max_items).map_err(store_err)?)
+        (
+            recorded,
+            store
+                .items(&section.id, config.max_items)
+                .map_err(store_err)?,
+        )
     };
     let info = FeedInfo { site, section };
     let publish_err = |source| SectionError::Publish {
@@ -308,7 +330,10 @@ fn read_start_page(site: &Site, page: &Page, sightings: &mut Sightings) {
         });
     }
     let list_ctx = TimeContext {
-        format: site.list.as_ref().and_then(|l| l.published_format.as_deref()),
+        format: site
+            .list
+            .as_ref()
+            .and_then(|l| l.published_format.as_deref()),
         ..article_ctx
     };
     for entry in &extracted.entries {
@@ -383,7 +408,9 @@ async fn follow(
                 let sighting = &mut sightings.list[i];
                 sighting.story = normalize::merge(sighting.story.clone(), article);
             }
-            None => tracing::warn!(section = section.id, url = %page.url, "followed page has no article title; keeping the list's data"),
+            None => {
+                tracing::warn!(section = section.id, url = %page.url, "followed page has no article title; keeping the list's data")
+            }
         }
     }
     Ok((read, failed))

@@ -56,8 +56,14 @@ pub enum StoreError {
         #[source]
         source: rusqlite::Error,
     },
-    #[error("history {path} has schema version {found}, newer than this feedwright knows ({known})")]
-    TooNew { path: PathBuf, found: i64, known: i64 },
+    #[error(
+        "history {path} has schema version {found}, newer than this feedwright knows ({known})"
+    )]
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
     #[error("history {path}: cannot create its folder: {source}")]
     Folder {
         path: PathBuf,
@@ -172,10 +178,16 @@ impl Store {
     }
 
     /// What history knows of `links` in `section`.
-    pub fn known(&self, section: &str, links: &[&Url]) -> Result<HashMap<String, Known>, StoreError> {
+    pub fn known(
+        &self,
+        section: &str,
+        links: &[&Url],
+    ) -> Result<HashMap<String, Known>, StoreError> {
         let mut stmt = self
             .conn
-            .prepare_cached("SELECT from_article, list_title FROM items WHERE section = ?1 AND link = ?2")
+            .prepare_cached(
+                "SELECT from_article, list_title FROM items WHERE section = ?1 AND link = ?2",
+            )
             .map_err(|e| self.err(e))?;
         let mut known = HashMap::new();
         for link in links {
@@ -208,7 +220,8 @@ impl Store {
     ) -> Result<Recorded, StoreError> {
         let path = self.path.clone();
         let tx = self.conn.transaction().map_err(|e| sqlite(&path, e))?;
-        let recorded = record_in(&tx, section, sightings, pages, now, prune).map_err(|e| sqlite(&path, e))?;
+        let recorded =
+            record_in(&tx, section, sightings, pages, now, prune).map_err(|e| sqlite(&path, e))?;
         tx.commit().map_err(|e| sqlite(&path, e))?;
         Ok(recorded)
     }
@@ -237,7 +250,8 @@ impl Store {
             .map_err(|e| self.err(e))?;
         let mut items = Vec::new();
         for row in rows {
-            let (link, title, published, origin, updated, source, content) = row.map_err(|e| self.err(e))?;
+            let (link, title, published, origin, updated, source, content) =
+                row.map_err(|e| self.err(e))?;
             let (Ok(link), Ok(published), Ok(updated)) = (
                 Url::parse(&link),
                 DateTime::parse_from_rfc3339(&published),
@@ -336,7 +350,9 @@ fn record_in(
                 let authoritative = story.from_article || !from_article;
                 let source_new = story.source.clone().or(source.clone());
                 let content_new = story.content.clone().or(content.clone());
-                if authoritative && (story.title != title || source_new != source || content_new != content) {
+                if authoritative
+                    && (story.title != title || source_new != source || content_new != content)
+                {
                     update.execute(params![
                         section,
                         link,
@@ -360,7 +376,11 @@ fn record_in(
          ON CONFLICT (url) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified",
     )?;
     for (url, validators) in pages {
-        save.execute(params![url.as_str(), validators.etag, validators.last_modified])?;
+        save.execute(params![
+            url.as_str(),
+            validators.etag,
+            validators.last_modified
+        ])?;
     }
     let cutoff = now_unix - i64::from(prune.keep_days) * 86_400;
     tx.execute(

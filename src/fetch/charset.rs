@@ -41,7 +41,11 @@ pub struct Decoded {
 pub fn decode(body: &[u8], content_type: Option<&str>) -> Decoded {
     let (encoding, declared) = choose(body, content_type);
     let (text, used, had_errors) = encoding.decode(body);
-    let declared = if used != encoding { Declared::Bom } else { declared };
+    let declared = if used != encoding {
+        Declared::Bom
+    } else {
+        declared
+    };
     Decoded {
         text: text.into_owned(),
         encoding: used,
@@ -65,7 +69,10 @@ fn choose(body: &[u8], content_type: Option<&str>) -> (&'static Encoding, Declar
     }
     let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
     detector.feed(body, true);
-    (detector.guess(None, chardetng::Utf8Detection::Deny), Declared::Detected)
+    (
+        detector.guess(None, chardetng::Utf8Detection::Deny),
+        Declared::Detected,
+    )
 }
 
 /// The encoding named by a `Content-Type` value such as `text/html; charset=GBK`.
@@ -75,7 +82,12 @@ pub fn charset_from_content_type(value: &str) -> Option<&'static Encoding> {
         if !name.trim().eq_ignore_ascii_case("charset") {
             return None;
         }
-        Encoding::for_label(label.trim().trim_matches(|c| c == '"' || c == '\'').as_bytes())
+        Encoding::for_label(
+            label
+                .trim()
+                .trim_matches(|c| c == '"' || c == '\'')
+                .as_bytes(),
+        )
     })
 }
 
@@ -104,7 +116,8 @@ mod tests {
     const TEXT: &str = "北约：暂未考虑在日设办事处";
 
     fn page(meta: &str, encoding: &'static Encoding) -> Vec<u8> {
-        let html = format!("<html><head>{meta}<title>t</title></head><body><h1>{TEXT}</h1></body></html>");
+        let html =
+            format!("<html><head>{meta}<title>t</title></head><body><h1>{TEXT}</h1></body></html>");
         encoding.encode(&html).0.into_owned()
     }
 
@@ -155,7 +168,8 @@ mod tests {
 
     #[test]
     fn undeclared_gbk_is_detected() {
-        let text = "中华网新闻频道：北约秘书长表示该议题仍在讨论中，中国外交部重申冷战思维不合时宜。";
+        let text =
+            "中华网新闻频道：北约秘书长表示该议题仍在讨论中，中国外交部重申冷战思维不合时宜。";
         let body = GBK.encode(text).0.into_owned();
         let decoded = decode(&body, Some("text/html"));
         assert_eq!(decoded.declared, Declared::Detected);
@@ -171,7 +185,13 @@ mod tests {
 
     #[test]
     fn unknown_labels_fall_through() {
-        assert_eq!(charset_from_content_type("text/html; charset=klingon"), None);
-        assert_eq!(charset_from_content_type("text/html;charset=\"GB2312\""), Some(GBK));
+        assert_eq!(
+            charset_from_content_type("text/html; charset=klingon"),
+            None
+        );
+        assert_eq!(
+            charset_from_content_type("text/html;charset=\"GB2312\""),
+            Some(GBK)
+        );
     }
 }

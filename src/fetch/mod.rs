@@ -128,7 +128,10 @@ impl FetchError {
     fn is_transient(&self) -> bool {
         match self {
             FetchError::Transport { source, .. } => {
-                source.is_timeout() || source.is_connect() || source.is_request() || source.is_body()
+                source.is_timeout()
+                    || source.is_connect()
+                    || source.is_request()
+                    || source.is_body()
             }
             FetchError::Status { status, .. } => {
                 *status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error()
@@ -208,7 +211,11 @@ impl Fetcher {
         let mut url = start.clone();
         for _ in 0..=MAX_REDIRECTS {
             self.wait_for_host(&url).await;
-            let _permit = self.in_flight.acquire().await.expect("the semaphore is never closed");
+            let _permit = self
+                .in_flight
+                .acquire()
+                .await
+                .expect("the semaphore is never closed");
             let response = self.send(&url, validators).await.map_err(|e| (e, None))?;
             let status = response.status();
             if status.is_redirection() && status != StatusCode::NOT_MODIFIED {
@@ -237,18 +244,29 @@ impl Fetcher {
             }
             if !status.is_success() {
                 let retry_after = retry_after(response.headers());
-                return Ok(Attempt::Retry(FetchError::Status { url, status }, retry_after));
+                return Ok(Attempt::Retry(
+                    FetchError::Status { url, status },
+                    retry_after,
+                ));
             }
-            return self.read_page(url, response).await.map(|page| Attempt::Done(Fetched::Page(page))).map_err(|e| (e, None));
+            return self
+                .read_page(url, response)
+                .await
+                .map(|page| Attempt::Done(Fetched::Page(page)))
+                .map_err(|e| (e, None));
         }
         Err((FetchError::TooManyRedirects { url: start.clone() }, None))
     }
 
-    async fn send(&self, url: &Url, validators: Option<&Validators>) -> Result<reqwest::Response, FetchError> {
-        let mut request = self
-            .client
-            .get(url.clone())
-            .header(header::ACCEPT, "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5");
+    async fn send(
+        &self,
+        url: &Url,
+        validators: Option<&Validators>,
+    ) -> Result<reqwest::Response, FetchError> {
+        let mut request = self.client.get(url.clone()).header(
+            header::ACCEPT,
+            "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
+        );
         if let Some(v) = validators {
             if let Some(etag) = &v.etag {
                 request = request.header(header::IF_NONE_MATCH, etag);
@@ -257,10 +275,17 @@ impl Fetcher {
                 request = request.header(header::IF_MODIFIED_SINCE, date);
             }
         }
-        request.send().await.map_err(|source| transport(url, source))
+        request
+            .send()
+            .await
+            .map_err(|source| transport(url, source))
     }
 
-    async fn read_page(&self, url: Url, mut response: reqwest::Response) -> Result<Page, FetchError> {
+    async fn read_page(
+        &self,
+        url: Url,
+        mut response: reqwest::Response,
+    ) -> Result<Page, FetchError> {
         let limit = self.settings.max_body;
         let content_type = response
             .headers()
@@ -281,7 +306,11 @@ impl Fetcher {
         let validators = Validators::from_headers(response.headers());
         let fetched_at = chrono::Utc::now();
         let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|source| transport(&url, source))? {
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|source| transport(&url, source))?
+        {
             if body.len() as u64 + chunk.len() as u64 > limit {
                 return Err(FetchError::TooLarge { url, limit });
             }
@@ -310,7 +339,11 @@ impl Fetcher {
         let at = {
             let mut slots = self.next_slot.lock().unwrap_or_else(|e| e.into_inner());
             let now = Instant::now();
-            let at = slots.get(&host).copied().filter(|t| *t > now).unwrap_or(now);
+            let at = slots
+                .get(&host)
+                .copied()
+                .filter(|t| *t > now)
+                .unwrap_or(now);
             slots.insert(host, at + delay);
             at
         };
@@ -337,7 +370,12 @@ fn transport(url: &Url, source: reqwest::Error) -> FetchError {
 
 /// Text types and the generic types servers send for pages; images, audio, archives are not.
 fn is_html_like(content_type: &str) -> bool {
-    let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     essence.is_empty()
         || essence.starts_with("text/")
         || essence.contains("html")
@@ -357,7 +395,10 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
         return Some(Duration::from_secs(seconds));
     }
     let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
-    let wait = at.signed_duration_since(chrono::Utc::now()).to_std().unwrap_or_default();
+    let wait = at
+        .signed_duration_since(chrono::Utc::now())
+        .to_std()
+        .unwrap_or_default();
     Some(wait)
 }
 
@@ -379,7 +420,10 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert(header::RETRY_AFTER, HeaderValue::from_static("7"));
         assert_eq!(retry_after(&headers), Some(Duration::from_secs(7)));
-        headers.insert(header::RETRY_AFTER, HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"));
+        headers.insert(
+            header::RETRY_AFTER,
+            HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
+        );
         assert_eq!(retry_after(&headers), Some(Duration::ZERO));
         headers.insert(header::RETRY_AFTER, HeaderValue::from_static("soon"));
         assert_eq!(retry_after(&headers), None);

@@ -67,10 +67,23 @@ mod tests {
             <iframe src="https://ads.example/"></iframe><form action="/x"><input name=q></form>
             <a href="javascript:alert(1)">x</a><img src="x.jpg" onerror="steal()">"#;
         let out = clean(html, &base());
-        for bad in ["script", "alert", "style", "iframe", "form", "input", "onclick", "onerror", "javascript"] {
+        for bad in [
+            "script",
+            "alert",
+            "style",
+            "iframe",
+            "form",
+            "input",
+            "onclick",
+            "onerror",
+            "javascript",
+        ] {
             assert!(!out.contains(bad), "{bad} survived in {out}");
         }
-        assert!(out.contains(r#"<a rel="noopener noreferrer">x</a>"#), "{out}");
+        assert!(
+            out.contains(r#"<a rel="noopener noreferrer">x</a>"#),
+            "{out}"
+        );
     }
 
     #[test]
@@ -78,14 +91,23 @@ mod tests {
         let html = r#"<a href="/domestic/">国内</a><img src="../../images/a.jpg" srcset="a-1x.jpg 1x, /a-2x.jpg 2x, javascript:x 3x">
             <video poster="p.jpg" src="//v.china.com/v.mp4"></video>"#;
         let out = clean(html, &base());
-        assert!(out.contains(r#"href="https://news.china.com/domestic/""#), "{out}");
-        assert!(out.contains(r#"src="https://news.china.com/socialgd/images/a.jpg""#), "{out}");
+        assert!(
+            out.contains(r#"href="https://news.china.com/domestic/""#),
+            "{out}"
+        );
+        assert!(
+            out.contains(r#"src="https://news.china.com/socialgd/images/a.jpg""#),
+            "{out}"
+        );
         assert!(
             out.contains(r#"srcset="https://news.china.com/socialgd/10000169/20240506/a-1x.jpg 1x, https://news.china.com/a-2x.jpg 2x""#),
             "{out}"
         );
         assert!(out.contains(r#"referrerpolicy="no-referrer""#), "{out}");
-        assert!(out.contains(r#"poster="https://news.china.com/socialgd/10000169/20240506/p.jpg""#), "{out}");
+        assert!(
+            out.contains(r#"poster="https://news.china.com/socialgd/10000169/20240506/p.jpg""#),
+            "{out}"
+        );
         assert!(out.contains(r#"src="https://v.china.com/v.mp4""#), "{out}");
     }
 

@@ -15,7 +15,15 @@ use time::{TimeContext, TimeError};
 
 /// Query parameters that only track the reader; dropped from canonical links.
 const TRACKING_PARAMS: [&str; 9] = [
-    "spm", "scm", "gclid", "fbclid", "yclid", "mc_cid", "mc_eid", "igshid", "share_token",
+    "spm",
+    "scm",
+    "gclid",
+    "fbclid",
+    "yclid",
+    "mc_cid",
+    "mc_eid",
+    "igshid",
+    "share_token",
 ];
 
 /// The canonical form of a link: absolute, http(s), scheme and host lowercased (by `url`),
@@ -68,7 +76,11 @@ fn source_name(text: &str) -> Option<String> {
 }
 
 /// The first readable time among `texts`, logging the ones that could not be read.
-fn first_time(texts: &[&str], ctx: &TimeContext<'_>, page: &Url) -> Option<chrono::DateTime<chrono::FixedOffset>> {
+fn first_time(
+    texts: &[&str],
+    ctx: &TimeContext<'_>,
+    page: &Url,
+) -> Option<chrono::DateTime<chrono::FixedOffset>> {
     let mut last_error = None;
     for text in texts {
         match time::parse(text, ctx) {
@@ -118,7 +130,10 @@ pub fn entry(raw: &RawEntry, page: &Url, ctx: &TimeContext<'_>) -> Option<Scrape
     Some(Scraped {
         link,
         title,
-        published: raw.published.as_deref().and_then(|text| first_time(&[text], ctx, page)),
+        published: raw
+            .published
+            .as_deref()
+            .and_then(|text| first_time(&[text], ctx, page)),
         source: raw.source.as_deref().and_then(source_name),
         content: None,
         from_article: false,
@@ -130,7 +145,11 @@ pub fn entry(raw: &RawEntry, page: &Url, ctx: &TimeContext<'_>) -> Option<Scrape
 pub fn merge(listed: Scraped, page: Scraped) -> Scraped {
     Scraped {
         link: listed.link,
-        title: if page.title.is_empty() { listed.title } else { page.title },
+        title: if page.title.is_empty() {
+            listed.title
+        } else {
+            page.title
+        },
         published: page.published.or(listed.published),
         source: page.source.or(listed.source),
         content: page.content.or(listed.content),
@@ -149,16 +168,38 @@ mod tests {
     #[test]
     fn links_join_every_href_form() {
         let cases = [
-            ("/socialgd/10000169/20240628/46741101.html", "https://news.china.com/socialgd/10000169/20240628/46741101.html"),
-            ("../20240628/46741102.html", "https://news.china.com/socialgd/10000169/20240628/46741102.html"),
-            ("46741103.html", "https://news.china.com/socialgd/10000169/20240506/46741103.html"),
-            ("//military.china.com/news/", "https://military.china.com/news/"),
-            ("HTTPS://NEWS.CHINA.COM/a.html#comment", "https://news.china.com/a.html"),
-            ("/a.html?utm_source=x&id=3&spm=a.b&UTM_medium=y", "https://news.china.com/a.html?id=3"),
+            (
+                "/socialgd/10000169/20240628/46741101.html",
+                "https://news.china.com/socialgd/10000169/20240628/46741101.html",
+            ),
+            (
+                "../20240628/46741102.html",
+                "https://news.china.com/socialgd/10000169/20240628/46741102.html",
+            ),
+            (
+                "46741103.html",
+                "https://news.china.com/socialgd/10000169/20240506/46741103.html",
+            ),
+            (
+                "//military.china.com/news/",
+                "https://military.china.com/news/",
+            ),
+            (
+                "HTTPS://NEWS.CHINA.COM/a.html#comment",
+                "https://news.china.com/a.html",
+            ),
+            (
+                "/a.html?utm_source=x&id=3&spm=a.b&UTM_medium=y",
+                "https://news.china.com/a.html?id=3",
+            ),
             ("/a.html?utm_source=x", "https://news.china.com/a.html"),
         ];
         for (href, expected) in cases {
-            assert_eq!(canonical_link(&page(), href).unwrap().as_str(), expected, "{href}");
+            assert_eq!(
+                canonical_link(&page(), href).unwrap().as_str(),
+                expected,
+                "{href}"
+            );
         }
         for href in ["javascript:void(0)", "mailto:a@b.c", "data:text/html,x"] {
             assert_eq!(canonical_link(&page(), href), None, "{href}");
@@ -175,6 +216,9 @@ mod tests {
 
     #[test]
     fn xml_forbidden_characters_go() {
-        assert_eq!(xml_safe("a\u{0}b\u{8}c\td\u{fffe}e\u{1F600}"), "abc\tde\u{1F600}");
+        assert_eq!(
+            xml_safe("a\u{0}b\u{8}c\td\u{fffe}e\u{1F600}"),
+            "abc\tde\u{1F600}"
+        );
     }
 }

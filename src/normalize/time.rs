@@ -36,7 +36,10 @@ pub enum TimeError {
     #[error("no time found in {0:?}")]
     NotFound(String),
     #[error("{text:?} reads as {at}, more than a day after the fetch")]
-    InFuture { text: String, at: DateTime<FixedOffset> },
+    InFuture {
+        text: String,
+        at: DateTime<FixedOffset>,
+    },
 }
 
 /// The first time written in `text`, as an instant with the page's (or the zone's) offset.
@@ -103,9 +106,16 @@ fn epoch(text: &str) -> Option<DateTime<FixedOffset>> {
 enum Found {
     Exact(DateTime<FixedOffset>),
     Local(NaiveDateTime),
-    YearLess { month: u32, day: u32, time: NaiveTime },
+    YearLess {
+        month: u32,
+        day: u32,
+        time: NaiveTime,
+    },
     Ago(Duration),
-    DaysAgo { days: i64, time: NaiveTime },
+    DaysAgo {
+        days: i64,
+        time: NaiveTime,
+    },
 }
 
 /// One way of writing a time: a pattern and how to read its match.
@@ -131,30 +141,57 @@ static FORMS: LazyLock<Vec<Form>> = LazyLock::new(|| {
             read_rfc2822,
         ),
         form(
-            &format!(r"(?P<y>\d{{4}})\s*[-/.年]\s*(?P<mo>\d{{1,2}})\s*[-/.月]\s*(?P<d>\d{{1,2}})\s*日?{TIME}"),
+            &format!(
+                r"(?P<y>\d{{4}})\s*[-/.年]\s*(?P<mo>\d{{1,2}})\s*[-/.月]\s*(?P<d>\d{{1,2}})\s*日?{TIME}"
+            ),
             read_ymd,
         ),
-        form(&format!(r"(?P<y>\d{{2}})\.(?P<mo>\d{{1,2}})\.(?P<d>\d{{1,2}}){TIME}"), read_ymd),
-        form(&format!(r"(?P<mo>\d{{1,2}})/(?P<d>\d{{1,2}})/(?P<y>\d{{4}}){TIME}"), read_ymd),
-        form(&format!(r"(?P<mo>\d{{1,2}})\s*月\s*(?P<d>\d{{1,2}})\s*[日号]{TIME}"), read_year_less),
+        form(
+            &format!(r"(?P<y>\d{{2}})\.(?P<mo>\d{{1,2}})\.(?P<d>\d{{1,2}}){TIME}"),
+            read_ymd,
+        ),
+        form(
+            &format!(r"(?P<mo>\d{{1,2}})/(?P<d>\d{{1,2}})/(?P<y>\d{{4}}){TIME}"),
+            read_ymd,
+        ),
+        form(
+            &format!(r"(?P<mo>\d{{1,2}})\s*月\s*(?P<d>\d{{1,2}})\s*[日号]{TIME}"),
+            read_year_less,
+        ),
         form(
             r"(?P<mo>\d{1,2})[-/](?P<d>\d{1,2})\s+(?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2}))?",
             read_year_less,
         ),
         form(r"刚刚|刚才", |_| Some(Found::Ago(Duration::zero()))),
-        form(r"半\s*(?:个)?\s*小时前", |_| Some(Found::Ago(Duration::minutes(30)))),
+        form(r"半\s*(?:个)?\s*小时前", |_| {
+            Some(Found::Ago(Duration::minutes(30)))
+        }),
         form(
             r"(?P<n>\d{1,4})\s*(?P<unit>秒|秒钟|分钟|分|小时|个小时|天|日|周|星期|个星期|个月)\s*前",
             read_ago,
         ),
-        form(&format!(r"(?P<word>今天|今日|昨天|昨日|前天){TIME}"), read_day_word),
+        form(
+            &format!(r"(?P<word>今天|今日|昨天|昨日|前天){TIME}"),
+            read_day_word,
+        ),
         form(
             r"(?P<mer>上午|下午|晚上|中午|凌晨|早上|傍晚)\s*(?P<h>\d{1,2})\s*[:：时]\s*(?P<mi>\d{1,2})(?:[:：](?P<s>\d{2}))?",
-            |c| Some(Found::DaysAgo { days: 0, time: read_time(c)? }),
+            |c| {
+                Some(Found::DaysAgo {
+                    days: 0,
+                    time: read_time(c)?,
+                })
+            },
         ),
-        form(r"^\s*(?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2}))?\s*$", |c| {
-            Some(Found::DaysAgo { days: 0, time: read_time(c)? })
-        }),
+        form(
+            r"^\s*(?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2}))?\s*$",
+            |c| {
+                Some(Found::DaysAgo {
+                    days: 0,
+                    time: read_time(c)?,
+                })
+            },
+        ),
     ]
 });
 
@@ -238,7 +275,11 @@ fn read_time(caps: &Captures<'_>) -> Option<NaiveTime> {
 fn read_ymd(caps: &Captures<'_>) -> Option<Found> {
     let year_text = caps.name("y")?.as_str();
     let year: i32 = year_text.parse().ok()?;
-    let year = if year_text.len() == 2 { 2000 + year } else { year };
+    let year = if year_text.len() == 2 {
+        2000 + year
+    } else {
+        year
+    };
     let date = NaiveDate::from_ymd_opt(year, number(caps, "mo")?, number(caps, "d")?)?;
     Some(Found::Local(date.and_time(read_time(caps)?)))
 }
@@ -255,8 +296,16 @@ fn read_year_less(caps: &Captures<'_>) -> Option<Found> {
 }
 
 fn read_offset(caps: &Captures<'_>) -> Option<Found> {
-    let date = NaiveDate::from_ymd_opt(caps["y"].parse().ok()?, number(caps, "mo")?, number(caps, "d")?)?;
-    let time = NaiveTime::from_hms_opt(number(caps, "h")?, number(caps, "mi")?, number(caps, "s").unwrap_or(0))?;
+    let date = NaiveDate::from_ymd_opt(
+        caps["y"].parse().ok()?,
+        number(caps, "mo")?,
+        number(caps, "d")?,
+    )?;
+    let time = NaiveTime::from_hms_opt(
+        number(caps, "h")?,
+        number(caps, "mi")?,
+        number(caps, "s").unwrap_or(0),
+    )?;
     let offset = match &caps["off"] {
         "Z" => FixedOffset::east_opt(0)?,
         text => {
@@ -274,7 +323,9 @@ fn read_offset(caps: &Captures<'_>) -> Option<Found> {
 }
 
 fn read_rfc2822(caps: &Captures<'_>) -> Option<Found> {
-    DateTime::parse_from_rfc2822(caps.get(0)?.as_str()).ok().map(Found::Exact)
+    DateTime::parse_from_rfc2822(caps.get(0)?.as_str())
+        .ok()
+        .map(Found::Exact)
 }
 
 fn read_ago(caps: &Captures<'_>) -> Option<Found> {

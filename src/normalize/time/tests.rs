@@ -53,10 +53,22 @@ fn absolute_forms() {
 fn noise_around_the_time() {
     check(
         &[
-            ("关键词： 2024-05-06 09:05:20\u{a0}\u{a0}观察者网", "2024-05-06T01:05:20+00:00"),
-            ("2024-05-06&nbsp;09:05:20&nbsp;&nbsp;来源：观察者网", "2024-05-06T01:05:20+00:00"),
-            ("来源:新华社\u{3000}2024-05-06 09:05", "2024-05-06T01:05:00+00:00"),
-            ("发布时间：2024-05-06 09:05:20 参与评论(12)人", "2024-05-06T01:05:20+00:00"),
+            (
+                "关键词： 2024-05-06 09:05:20\u{a0}\u{a0}观察者网",
+                "2024-05-06T01:05:20+00:00",
+            ),
+            (
+                "2024-05-06&nbsp;09:05:20&nbsp;&nbsp;来源：观察者网",
+                "2024-05-06T01:05:20+00:00",
+            ),
+            (
+                "来源:新华社\u{3000}2024-05-06 09:05",
+                "2024-05-06T01:05:00+00:00",
+            ),
+            (
+                "发布时间：2024-05-06 09:05:20 参与评论(12)人",
+                "2024-05-06T01:05:20+00:00",
+            ),
             ("WPS崩了2024-06-28 17:08:27", "2024-06-28T09:08:27+00:00"),
         ],
         AFTERNOON,
@@ -71,7 +83,10 @@ fn machine_forms_keep_their_offset() {
         &[
             ("2019-11-25T10:57:38Z", "2019-11-25T10:57:38+00:00"),
             ("2019-11-25T18:57:38.123+0800", "2019-11-25T10:57:38+00:00"),
-            ("Mon, 06 May 2024 09:05:20 +0800", "2024-05-06T01:05:20+00:00"),
+            (
+                "Mon, 06 May 2024 09:05:20 +0800",
+                "2024-05-06T01:05:20+00:00",
+            ),
             ("6 May 2024 01:05:20 GMT", "2024-05-06T01:05:20+00:00"),
             ("1714957520", "2024-05-06T01:05:20+00:00"),
             ("1714957520000", "2024-05-06T01:05:20+00:00"),
@@ -86,17 +101,28 @@ fn naive_times_take_the_zone_offset() {
     assert_eq!(at.to_rfc3339(), "2024-05-06T09:05:20+08:00");
     let new_york = TimeContext {
         tz: Tz::America__New_York,
-        ..ctx(AFTERNOON)
+        ..ctx(NEW_YEAR)
     };
     let at = parse("2024-03-10 02:30", &new_york).unwrap();
-    assert_eq!(at.to_rfc3339(), "2024-03-10T03:00:00-04:00", "a time in the DST gap moves forward");
+    assert_eq!(
+        at.to_rfc3339(),
+        "2024-03-10T03:00:00-04:00",
+        "a time in the DST gap moves forward"
+    );
     let at = parse("2024-11-03 01:30", &new_york).unwrap();
-    assert_eq!(at.to_rfc3339(), "2024-11-03T01:30:00-04:00", "an ambiguous time is the earlier one");
+    assert_eq!(
+        at.to_rfc3339(),
+        "2024-11-03T01:30:00-04:00",
+        "an ambiguous time is the earlier one"
+    );
 }
 
 #[test]
 fn us_order() {
-    check(&[("05/06/2024 09:05:20", "2024-05-06T01:05:20+00:00")], AFTERNOON);
+    check(
+        &[("05/06/2024 09:05:20", "2024-05-06T01:05:20+00:00")],
+        AFTERNOON,
+    );
 }
 
 #[test]
@@ -172,7 +198,10 @@ fn pinned_format() {
         ..ctx(AFTERNOON)
     };
     let at = parse("发布 06.05.2024 09.05 来源", &pinned).unwrap();
-    assert_eq!(at.with_timezone(&Utc).to_rfc3339(), "2024-05-06T01:05:00+00:00");
+    assert_eq!(
+        at.with_timezone(&Utc).to_rfc3339(),
+        "2024-05-06T01:05:00+00:00"
+    );
     let date_only = TimeContext {
         format: Some("%Y%m%d"),
         ..ctx(AFTERNOON)
@@ -183,14 +212,37 @@ fn pinned_format() {
 
 #[test]
 fn failures() {
-    for text in ["", "关键词：", "观察者网", "2024-13-45 10:00", "第12345678期", "100分"] {
-        assert_eq!(utc(text, AFTERNOON), Err(TimeError::NotFound(text.into())), "{text:?}");
+    for text in [
+        "",
+        "关键词：",
+        "观察者网",
+        "2024-13-45 10:00",
+        "第12345678期",
+        "100分",
+    ] {
+        assert_eq!(
+            utc(text, AFTERNOON),
+            Err(TimeError::NotFound(text.into())),
+            "{text:?}"
+        );
     }
-    assert!(matches!(utc("2024-07-01 10:00", AFTERNOON), Err(TimeError::InFuture { .. })));
-    assert!(utc("2024-06-29 17:00", AFTERNOON).is_ok(), "less than a day ahead is allowed");
+    assert!(matches!(
+        utc("2024-07-01 10:00", AFTERNOON),
+        Err(TimeError::InFuture { .. })
+    ));
+    assert!(
+        utc("2024-06-29 17:00", AFTERNOON).is_ok(),
+        "less than a day ahead is allowed"
+    );
 }
 
 #[test]
 fn an_invalid_first_candidate_gives_way_to_the_next() {
-    check(&[("2024-02-30 10:00 更新于 2024-03-01 10:00", "2024-03-01T02:00:00+00:00")], AFTERNOON);
+    check(
+        &[(
+            "2024-02-30 10:00 更新于 2024-03-01 10:00",
+            "2024-03-01T02:00:00+00:00",
+        )],
+        AFTERNOON,
+    );
 }

@@ -1,0 +1,215 @@
+use super::*;
+
+fn at(text: &str) -> DateTime<FixedOffset> {
+    DateTime::parse_from_rfc3339(text).unwrap()
+}
+
+fn story(path: &str, title: &str, published: Option<&str>) -> Sighting {
+    Sighting {
+        story: Scraped {
+            link: Url::parse(&format!("https://news.china.com{path}")).unwrap(),
+            title: title.into(),
+            published: published.map(at),
+            source: None,
+            content: None,
+            from_article: false,
+        },
+        list_title: Some(title.into()),
+    }
+}
+
+const KEEP: Prune = Prune {
+    keep_days: 90,
+    keep: 100,
+};
+
+fn open() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("state/history.db")).unwrap();
+    (dir, store)
+}
+
+#[test]
+fn items_are_kept_once_newest_first_with_fixed_dates() {
+    let (_dir, mut store) = open();
+    let first = at("2024-06-28T17:30:00+08:00");
+    let poll = [
+        story("/a", "A", Some("2024-06-28T09:00:00+08:00")),
+        story("/b", "B", None),
+        story("/c", "C", Some("2024-06-28T10:00:00+08:00")),
+    ];
+    let recorded = store.record("news", &poll, &[], first, KEEP).unwrap();
+    assert_eq!(recorded, Recorded { new: 3, updated: 0 });
+
+    let later = at("2024-06-28T18:30:00+08:00");
+    let again = store.record("news", &poll[..1], &[], later, KEEP).unwrap();
+    assert_eq!(again, Recorded::default());
+
+    let items = store.items("news", 10).unwrap();
+    let titles: Vec<&str> = items.iter().map(|i| i.title.as_str()).collect();
+    assert_eq!(
+        titles,
+        ["B", "C", "A"],
+        "items that left the page stay, newest first"
+    );
+    assert_eq!(
+        items[0].published.at, first,
+        "an undated item is dated when first seen"
+    );
+    assert_eq!(items[0].published.origin, Origin::FirstSeen);
+    assert_eq!(items[1].published.origin, Origin::Page);
+    assert_eq!(store.items("news", 2).unwrap().len(), 2);
+    assert!(
+        store.items("other", 10).unwrap().is_empty(),
+        "sections are separate"
+    );
+}
+
+#[test]
+fn a_corrected_title_updates_in_place() {
+    let (_dir, mut store) = open();
+    let t1 = at("2024-06-28T17:30:00+08:00");
+    store
+        .record(
+            "news",
+            &[story("/a", "Old", Some("2024-06-28T09:00:00+08:00"))],
+            &[],
+            t1,
+            KEEP,
+        )
+        .unwrap();
+    let t2 = at("2024-06-28T18:00:00+08:00");
+    let recorded = store
+        .record(
+            "news",
+            &[story("/a", "New", Some("2024-06-28T12:00:00+08:00"))],
+            &[],
+            t2,
+            KEEP,
+        )
+        .unwrap();
+    assert_eq!(recorded, Recorded { new: 0, updated: 1 });
+    let items = store.items("news", 10).unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0].title, "New");
+    assert_eq!(
+        items[0].published.at,
+        at("2024-06-28T09:00:00+08:00"),
+        "the date never moves"
+    );
+    assert_eq!(items[0].updated, t2);
+}
+
+#[test]
+fn list_data_does_not_overwrite_the_article() {
+    let (_dir, mut store) = open();
+    let mut article = story("/a", "文章标题", Some("2024-06-28T09:00:00+08:00"));
+    article.story.from_article = true;
+    article.story.content = Some("<p>正文</p>".into());
+    article.list_title = Some("短标题".into());
+    let now = at("2024-06-28T17:30:00+08:00");
+    store.record("news", &[article], &[], now, KEEP).unwrap();
+    let listed = story("/a", "短标题", Some("2024-06-28T09:00:00+08:00"));
+    let recorded = store.record("news", &[listed], &[], now, KEEP).unwrap();
+    assert_eq!(recorded, Recorded::default());
+    let item = &store.items("news", 10).unwrap()[0];
+    assert_eq!(item.title, "文章标题");
+    assert_eq!(item.content.as_deref(), Some("<p>正文</p>"));
+    let link = Url::parse("https://news.china.com/a").unwrap();
+    let known = store.known("news", &[&link]).unwrap();
+    assert_eq!(
+        known.get(link.as_str()),
+        Some(&Known {
+            from_article: true,
+            list_title: Some("短标题".into())
+        })
+    );
+}
+
+#[test]
+fn pruning_keeps_what_the_feed_shows() {
+    let (_dir, mut store) = open();
+    let long_ago = at("2024-01-01T00:00:00+08:00");
+    let old: Vec<Sighting> = (0..5)
+        .map(|i| {
+            story(
+                &format!("/old{i}"),
+                "old",
+                Some(&format!("2024-01-0{}T00:00:00+08:00", i + 1)),
+            )
+        })
+        .collect();
+    store.record("news", &old, &[], long_ago, KEEP).unwrap();
+    let now = at("2024-06-28T00:00:00+08:00");
+    let prune = Prune {
+        keep_days: 90,
+        keep: 2,
+    };
+    store
+        .record(
+            "news",
+            &[story("/new", "new", Some("2024-06-27T00:00:00+08:00"))],
+            &[],
+            now,
+            prune,
+        )
+        .unwrap();
+    let links: Vec<String> = store
+        .items("news", 100)
+        .unwrap()
+        .iter()
+        .map(|i| i.link.path().to_owned())
+        .collect();
+    assert_eq!(
+        links,
+        ["/new", "/old4"],
+        "old items go, but never below the feed's size"
+    );
+}
+
+#[test]
+fn validators_are_saved_with_the_poll() {
+    let (_dir, mut store) = open();
+    let url = Url::parse("https://news.china.com/domestic/").unwrap();
+    assert_eq!(store.validators(&url).unwrap(), None);
+    let validators = Validators {
+        etag: Some("\"abc\"".into()),
+        last_modified: Some("Fri, 28 Jun 2024 09:00:00 GMT".into()),
+    };
+    let now = at("2024-06-28T17:30:00+08:00");
+    store
+        .record(
+            "domestic",
+            &[],
+            &[(url.clone(), validators.clone())],
+            now,
+            KEEP,
+        )
+        .unwrap();
+    assert_eq!(store.validators(&url).unwrap(), Some(validators));
+}
+
+#[test]
+fn reopening_keeps_history_and_a_newer_schema_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("h.db");
+    {
+        let mut store = Store::open(&path).unwrap();
+        let now = at("2024-06-28T17:30:00+08:00");
+        store
+            .record("news", &[story("/a", "A", None)], &[], now, KEEP)
+            .unwrap();
+    }
+    assert_eq!(
+        Store::open(&path).unwrap().items("news", 10).unwrap().len(),
+        1
+    );
+    Connection::open(&path)
+        .unwrap()
+        .pragma_update(None, "user_version", 99)
+        .unwrap();
+    assert!(matches!(
+        Store::open(&path),
+        Err(StoreError::TooNew { found: 99, .. })
+    ));
+}
