@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -31,6 +32,8 @@ pub struct Resource {
     pub status: StatusCode,
     pub headers: Vec<(header::HeaderName, HeaderValue)>,
     pub body: Vec<u8>,
+    /// How long the server waits before answering.
+    pub delay: Duration,
 }
 
 impl Resource {
@@ -40,6 +43,7 @@ impl Resource {
             status: StatusCode::OK,
             headers: vec![(header::CONTENT_TYPE, HeaderValue::from_static("text/html"))],
             body: body.into(),
+            delay: Duration::ZERO,
         }
     }
 
@@ -49,7 +53,13 @@ impl Resource {
             status,
             headers: Vec::new(),
             body: Vec::new(),
+            delay: Duration::ZERO,
         }
+    }
+
+    /// The same resource, answered after `delay`.
+    pub fn delayed(self, delay: Duration) -> Resource {
+        Resource { delay, ..self }
     }
 
     /// A strong ETag derived from the body (FNV-1a, stable across runs).
@@ -196,6 +206,9 @@ async fn answer(State(state): State<Arc<SiteState>>, request: Request) -> Respon
         lock(&state.user_agents).push(agent.to_owned());
     }
     let resource = lock(&state.pages).get(&path).cloned();
+    if let Some(delay) = resource.as_ref().map(|r| r.delay).filter(|d| !d.is_zero()) {
+        tokio::time::sleep(delay).await;
+    }
     let response = match resource {
         None => plain(StatusCode::NOT_FOUND, HeaderMap::new(), Vec::new()),
         Some(resource) if resource.status != StatusCode::OK => plain(

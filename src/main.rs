@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -41,6 +42,21 @@ enum Command {
         /// Only this section (repeatable).
         #[arg(short, long = "section", value_name = "ID")]
         sections: Vec<String>,
+        /// How long to wait for another run's lock before exiting with status 3.
+        #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = duration)]
+        lock_wait: Duration,
+    },
+    /// Poll forever: one run every interval (with ±10% jitter) until SIGINT or SIGTERM.
+    Watch {
+        /// The configuration file (read again before every poll).
+        #[arg(short, long, default_value = "config.yaml")]
+        config: PathBuf,
+        /// Only this section (repeatable).
+        #[arg(short, long = "section", value_name = "ID")]
+        sections: Vec<String>,
+        /// Time between two polls.
+        #[arg(short, long, value_name = "DURATION", default_value = "10m", value_parser = duration)]
+        interval: Duration,
     },
     /// Serve bundled china.com-shaped pages on 127.0.0.1 and poll them into feeds (no network).
     Demo {
@@ -62,7 +78,16 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Run { config, sections } => run_once(&config, sections).await,
+            Command::Run {
+                config,
+                sections,
+                lock_wait,
+            } => run_once(&config, sections, lock_wait).await,
+            Command::Watch {
+                config,
+                sections,
+                interval,
+            } => watch(&config, sections, interval).await,
             Command::Demo { output } => demo(output).await,
         }
     });
@@ -105,14 +130,107 @@ fn exit_status(error: &anyhow::Error) -> u8 {
     }
 }
 
-async fn run_once(config_path: &Path, sections: Vec<String>) -> anyhow::Result<ExitCode> {
+fn duration(text: &str) -> Result<Duration, String> {
+    feedwright::config::parse_duration(text)
+        .ok_or_else(|| format!("invalid duration {text:?} (examples: 500ms, 30s, 10m, 1h)"))
+}
+
+async fn run_once(
+    config_path: &Path,
+    sections: Vec<String>,
+    lock_wait: Duration,
+) -> anyhow::Result<ExitCode> {
     let config = Config::load(config_path)?;
+    let options = RunOptions {
+        sections,
+        lock_wait,
+    };
+    let report = run(&config, &options).await?;
+    Ok(report_and_status(&report))
+}
+
+/// Polls until SIGINT or SIGTERM. A signal cancels the poll at its next await point; a
+/// section's history transaction and feed writes have none, so a write in progress completes.
+async fn watch(
+    config_path: &Path,
+    sections: Vec<String>,
+    interval: Duration,
+) -> anyhow::Result<ExitCode> {
+    let mut stop = Shutdown::new()?;
     let options = RunOptions {
         sections,
         ..RunOptions::default()
     };
-    let report = run(&config, &options).await?;
-    Ok(report_and_status(&report))
+    for poll in 1_u64.. {
+        let started = std::time::Instant::now();
+        let outcome = tokio::select! {
+            outcome = async {
+                let config = Config::load(config_path)?;
+                anyhow::Ok(run(&config, &options).await?)
+            } => outcome,
+            () = stop.wait() => break,
+        };
+        let wait = interval.mul_f64(0.9 + 0.2 * fastrand::f64());
+        match outcome {
+            Ok(report) => {
+                for error in report.sections.iter().filter_map(|s| s.as_ref().err()) {
+                    eprintln!("error: {error}");
+                }
+                println!("{}", poll_line(poll, &report, started.elapsed(), wait));
+            }
+            Err(error) => eprintln!("error: poll {poll}: {error:#}"),
+        }
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {}
+            () = stop.wait() => break,
+        }
+    }
+    println!("stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn poll_line(poll: u64, report: &RunReport, elapsed: Duration, next: Duration) -> String {
+    let ok: Vec<&SectionSummary> = report
+        .sections
+        .iter()
+        .filter_map(|s| s.as_ref().ok())
+        .collect();
+    format!(
+        "poll {poll}: {} sections written, {} failed; {} new, {} updated items; {} pages downloaded; {:.2}s; next in {}s",
+        ok.len(),
+        report.sections.len() - ok.len(),
+        ok.iter().map(|s| s.new).sum::<usize>(),
+        ok.iter().map(|s| s.updated).sum::<usize>(),
+        ok.iter().map(|s| s.downloaded).sum::<usize>(),
+        elapsed.as_secs_f64(),
+        next.as_secs()
+    )
+}
+
+/// SIGINT (Ctrl-C) or SIGTERM.
+struct Shutdown {
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl Shutdown {
+    fn new() -> anyhow::Result<Shutdown> {
+        Ok(Shutdown {
+            #[cfg(unix)]
+            terminate: tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                .context("cannot listen for SIGTERM")?,
+        })
+    }
+
+    async fn wait(&mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = self.terminate.recv() => {}
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 async fn demo(output: PathBuf) -> anyhow::Result<ExitCode> {

@@ -114,11 +114,13 @@ impl RunReport {
     }
 }
 
-/// Shared by the section tasks of a run.
+/// Shared by the section tasks of a run. The run's lock lives here, so it is released only when
+/// the last section task is gone, even when the run itself is cancelled.
 struct Shared {
     config: Config,
     fetcher: Fetcher,
     store: Mutex<Store>,
+    _lock: RunLock,
 }
 
 impl Shared {
@@ -134,7 +136,7 @@ pub async fn run(config: &Config, options: &RunOptions) -> Result<RunReport, Run
     let selected = select(config, &options.sections)?;
     let state = config.state_path.clone();
     let wait = options.lock_wait;
-    let _lock = tokio::task::spawn_blocking(move || RunLock::acquire(&state, wait))
+    let lock = tokio::task::spawn_blocking(move || RunLock::acquire(&state, wait))
         .await
         .map_err(|e| LockError::Io {
             path: config.state_path.clone(),
@@ -144,6 +146,7 @@ pub async fn run(config: &Config, options: &RunOptions) -> Result<RunReport, Run
         store: Mutex::new(Store::open(&config.state_path)?),
         fetcher: Fetcher::new(&config.fetch)?,
         config: config.clone(),
+        _lock: lock,
     });
     let tasks: Vec<_> = selected
         .iter()

@@ -1,0 +1,358 @@
+//! History and incremental polling: several polls of a site whose pages change between them.
+
+mod common;
+
+use std::collections::HashMap;
+use std::time::{Duration, SystemTime};
+
+use chrono::{DateTime, Utc};
+use common::{Harness, ids, title};
+use feedwright::demo::Resource;
+use feedwright::publish::Written;
+
+const SEED: &str = "/socialgd/10000169/20240506/46470275.html";
+/// A followed page used as the template of new articles.
+const TEMPLATE: &str = "/socialgd/10000169/20240628/46741107.html";
+const TEMPLATE_TITLE: &str = "四川长宁县附近发生3.1级左右地震 震源深度9千米";
+const TEMPLATE_TIME: &str = "2024-06-28 16:55:05";
+const CORRECTED: &str = "/socialgd/10000169/20240628/46741106.html";
+const OLD_TITLE: &str = "会缩短手机寿命的使用习惯 网友：全中！建议供起来";
+const NEW_TITLE: &str = "会缩短手机寿命的使用习惯（更正）";
+
+fn text(h: &Harness, path: &str) -> String {
+    String::from_utf8(h.server.get(path).expect("the fixture exists").body).expect("UTF-8 fixture")
+}
+
+fn list_entry(href: &str, title: &str, time: Option<&str>) -> String {
+    let time = time
+        .map(|t| format!(r#"<em class="item_time">{t}</em>"#))
+        .unwrap_or_default();
+    format!(
+        r#"<li><h3 class="item_title"><a href="{href}">{title}</a></h3><div class="item_info">{time}</div></li>"#
+    )
+}
+
+/// A Template A article with `title`, written at `time` (or with no time at all).
+fn article(h: &Harness, title: &str, time: Option<&str>) -> Resource {
+    let page = text(h, TEMPLATE)
+        .replace(TEMPLATE_TITLE, title)
+        .replace(TEMPLATE_TIME, time.unwrap_or(""));
+    Resource::html(page)
+}
+
+/// The hot list moves on: five stories leave, three arrive (one undated), one title is corrected.
+fn move_the_list_on(h: &Harness) {
+    let leaving = ["46741101", "46741102", "46741103", "46741104", "46741105"];
+    let mut seed: String = text(h, SEED)
+        .lines()
+        .filter(|line| !(line.starts_with("<li>") && leaving.iter().any(|id| line.contains(id))))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let arriving = [
+        list_entry(
+            "/socialgd/10000169/20240629/46742001.html",
+            "新增新闻一",
+            Some("2024-06-29 09:00:00"),
+        ),
+        list_entry(
+            "../20240629/46742002.html",
+            "新增新闻二",
+            Some("2024-06-29 09:30:00"),
+        ),
+        list_entry(
+            "/socialgd/10000169/20240629/46742003.html",
+            "无时间新闻",
+            None,
+        ),
+    ];
+    seed = seed.replacen(
+        r#"<ul class="item_list">"#,
+        &format!("<ul class=\"item_list\">\n{}", arriving.join("\n")),
+        1,
+    );
+    seed = seed.replace(OLD_TITLE, NEW_TITLE);
+    h.server.set(SEED, Resource::html(seed));
+    h.server.set(
+        "/socialgd/10000169/20240629/46742001.html",
+        article(h, "新增新闻一", Some("2024-06-29 09:00:00")),
+    );
+    h.server.set(
+        "/socialgd/10000169/20240629/46742002.html",
+        article(h, "新增新闻二", Some("2024-06-29 09:30:00")),
+    );
+    h.server.set(
+        "/socialgd/10000169/20240629/46742003.html",
+        article(h, "无时间新闻", None),
+    );
+    let corrected = text(h, CORRECTED).replace(OLD_TITLE, NEW_TITLE);
+    h.server.set(CORRECTED, Resource::html(corrected));
+}
+
+fn by_id(feed: &feed_rs::model::Feed) -> HashMap<String, &feed_rs::model::Entry> {
+    feed.entries.iter().map(|e| (e.id.clone(), e)).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_polls_keep_items_update_in_place_and_then_change_nothing() {
+    let h = Harness::new().await;
+
+    // Poll 1.
+    assert!(h.run().await.all_ok());
+    let (rss1, atom1) = h.feeds("news");
+    assert_eq!(rss1.entries.len(), 32);
+
+    // Poll 2: the hot list has moved on.
+    move_the_list_on(&h);
+    let before_poll2 = Utc::now();
+    let report = h.run().await;
+    let after_poll2 = Utc::now();
+    let news = report.sections[0].as_ref().expect("news is written");
+    assert_eq!((news.new, news.updated), (3, 1), "{news:?}");
+    let (rss2, atom2) = h.feeds("news");
+    assert_eq!(rss2.entries.len(), 35, "nothing a reader saw disappears");
+    for (old, new) in [(&rss1, &rss2), (&atom1, &atom2)] {
+        let new = by_id(new);
+        for entry in &old.entries {
+            let kept = new
+                .get(&entry.id)
+                .unwrap_or_else(|| panic!("{} was dropped", entry.id));
+            assert_eq!(
+                kept.published, entry.published,
+                "{}: the date never moves",
+                entry.id
+            );
+        }
+    }
+    let corrected = h.server.url(CORRECTED).to_string();
+    let atom2_by_id = by_id(&atom2);
+    let entry = atom2_by_id[&corrected];
+    assert_eq!(
+        title(entry),
+        NEW_TITLE,
+        "the corrected title replaces the old one"
+    );
+    assert!(
+        entry.updated.unwrap() > entry.published.unwrap(),
+        "Atom updated moves on a correction"
+    );
+    assert!(entry.updated.unwrap() >= before_poll2 - chrono::Duration::seconds(1));
+    let rss2_by_id = by_id(&rss2);
+    assert_eq!(title(rss2_by_id[&corrected]), NEW_TITLE);
+    assert_eq!(
+        rss2_by_id[&corrected].published,
+        by_id(&rss1)[&corrected].published
+    );
+    let instant = |path: &str| {
+        rss2_by_id[&h.server.url(path).to_string()]
+            .published
+            .unwrap()
+    };
+    assert_eq!(
+        instant("/socialgd/10000169/20240629/46742001.html").to_rfc3339(),
+        "2024-06-29T01:00:00+00:00"
+    );
+    assert_eq!(
+        instant("/socialgd/10000169/20240629/46742002.html").to_rfc3339(),
+        "2024-06-29T01:30:00+00:00"
+    );
+    let undated = instant("/socialgd/10000169/20240629/46742003.html");
+    assert!(
+        undated >= before_poll2 - chrono::Duration::seconds(1) && undated <= after_poll2,
+        "an undated item is dated when first seen: {undated}"
+    );
+    assert_eq!(
+        ids(&rss2)[0],
+        h.server
+            .url("/socialgd/10000169/20240629/46742003.html")
+            .to_string(),
+        "newest first"
+    );
+
+    // Poll 3: nothing changed.
+    let mtimes = feed_mtimes(&h);
+    let bytes = feed_bytes(&h);
+    let full_before = h.server.total_hits().full;
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let report = h.run().await;
+    for section in &report.sections {
+        let summary = section.as_ref().expect("every section is written");
+        assert_eq!(
+            (summary.rss, summary.atom),
+            (Written::Unchanged, Written::Unchanged),
+            "{summary:?}"
+        );
+        assert_eq!(summary.downloaded, 0, "{summary:?}");
+        assert_eq!(summary.not_modified, 1, "{summary:?}");
+    }
+    assert_eq!(
+        h.server.total_hits().full,
+        full_before,
+        "no page is downloaded in full"
+    );
+    assert_eq!(feed_bytes(&h), bytes, "byte-identical feeds");
+    assert_eq!(feed_mtimes(&h), mtimes, "feed files are not rewritten");
+    assert_eq!(
+        undated_in(&h, "/socialgd/10000169/20240629/46742003.html"),
+        undated,
+        "the first-seen date is kept"
+    );
+}
+
+fn undated_in(h: &Harness, path: &str) -> DateTime<Utc> {
+    let (rss, _) = h.feeds("news");
+    let link = h.server.url(path).to_string();
+    rss.entries
+        .iter()
+        .find(|e| e.id == link)
+        .and_then(|e| e.published)
+        .expect("the item is there")
+}
+
+fn feed_files(h: &Harness) -> Vec<std::path::PathBuf> {
+    ["news", "domestic", "military"]
+        .iter()
+        .flat_map(|s| [h.feed_path(s, "rss"), h.feed_path(s, "atom")])
+        .collect()
+}
+
+fn feed_mtimes(h: &Harness) -> Vec<SystemTime> {
+    feed_files(h)
+        .iter()
+        .map(|p| std::fs::metadata(p).unwrap().modified().unwrap())
+        .collect()
+}
+
+fn feed_bytes(h: &Harness) -> Vec<Vec<u8>> {
+    feed_files(h)
+        .iter()
+        .map(|p| std::fs::read(p).unwrap())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn followed_articles_are_fetched_once_and_a_dead_page_keeps_its_item() {
+    let h = Harness::new().await;
+    assert!(h.run().await.all_ok());
+    let followed = "/socialgd/10000169/20240628/46741107.html";
+    assert_eq!(h.server.hits(followed).full, 1);
+    // The start page changes (so it is parsed again) and a followed page stops answering.
+    let seed = text(&h, SEED).replace(
+        "</ul>",
+        &format!("{}</ul>", list_entry("/x.html", "新条目", None)),
+    );
+    h.server.set(SEED, Resource::html(seed));
+    h.server.set(
+        followed,
+        Resource::status(axum::http::StatusCode::SERVICE_UNAVAILABLE),
+    );
+    let report = h.run().await;
+    assert!(report.all_ok());
+    assert_eq!(
+        h.server.hits(followed).requests,
+        1,
+        "a read article is not fetched again"
+    );
+    let (_, atom) = h.feeds("news");
+    let entry = atom
+        .entries
+        .iter()
+        .find(|e| e.id == h.server.url(followed).to_string())
+        .expect("its item stays");
+    assert!(
+        entry.content.is_some(),
+        "with the body read on the first poll"
+    );
+}
+
+async fn feedwright(args: &[&str]) -> tokio::process::Child {
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_feedwright"))
+        .args(args)
+        .env_remove("RUST_LOG")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary starts")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_run_waits_then_exits_3_touching_nothing() {
+    let h = Harness::new().await;
+    let config = h.write_config();
+    let config = config.to_str().unwrap();
+    let slow = Resource::html(text(&h, "/domestic/")).delayed(Duration::from_secs(3));
+    h.server.set("/domestic/", slow);
+    let first = feedwright(&["run", "-c", config]).await;
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let second = feedwright(&["run", "-c", config, "--lock-wait", "300ms"]).await;
+    let second = second.wait_with_output().await.unwrap();
+    assert_eq!(
+        second.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&second.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert!(stderr.contains("another feedwright run holds"), "{stderr}");
+    assert!(second.stdout.is_empty(), "the second run wrote no summary");
+    let first = first.wait_with_output().await.unwrap();
+    assert_eq!(
+        first.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert_eq!(
+        h.server.hits("/domestic/").requests,
+        1,
+        "the second run fetched nothing"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_killed_mid_way_leaves_a_consistent_state_for_the_next() {
+    let h = Harness::new().await;
+    let config = h.write_config();
+    let config = config.to_str().unwrap();
+    let page = text(&h, "/domestic/");
+    h.server.set(
+        "/domestic/",
+        Resource::html(page.clone()).delayed(Duration::from_secs(10)),
+    );
+    let mut victim = feedwright(&["run", "-c", config]).await;
+    // Wait until the other sections are written, then kill -9 while domestic hangs.
+    for _ in 0..100 {
+        if h.feed_path("military", "atom").exists() && h.feed_path("news", "atom").exists() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    victim.start_kill().unwrap();
+    victim.wait().await.unwrap();
+    assert!(!h.feed_path("domestic", "rss").exists());
+
+    h.server.set("/domestic/", Resource::html(page));
+    let next = feedwright(&["run", "-c", config])
+        .await
+        .wait_with_output()
+        .await
+        .unwrap();
+    assert_eq!(
+        next.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&next.stderr)
+    );
+    let (rss, _) = h.feeds("domestic");
+    assert_eq!(rss.entries.len(), 8);
+    let db = rusqlite::Connection::open(&h.config.state_path).unwrap();
+    let check: String = db
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+    let leftovers: Vec<_> = std::fs::read_dir(&h.config.output_dir)
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "no temporary file is left in feeds/");
+}
