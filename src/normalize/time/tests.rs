@@ -246,3 +246,69 @@ fn an_invalid_first_candidate_gives_way_to_the_next() {
         AFTERNOON,
     );
 }
+
+mod roundtrip {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Absolute forms with second precision, as chrono formats; each must read back exactly.
+    const FORMS: &[&str] = &[
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%-m-%-d %-H:%M:%S",
+        "%Y/%m/%d %H:%M:%S",
+        "%Y.%m.%d %H:%M:%S",
+        "%Y年%m月%d日 %H:%M:%S",
+        "%Y年%-m月%-d日%H:%M:%S",
+        "%m/%d/%Y %H:%M:%S",
+        "%Y-%m-%dT%H:%M:%S%:z",
+        "%a, %d %b %Y %H:%M:%S %z",
+        "关键词：%Y-%m-%d %H:%M:%S\u{a0}\u{a0}来源：观察者网",
+    ];
+
+    /// Forms with minute precision or date only, and how much of the instant they keep.
+    const COARSE: &[(&str, i64)] = &[
+        ("%Y-%m-%d %H:%M", 60),
+        ("%y.%m.%d %H:%M", 60),
+        ("%Y年%-m月%-d日 %-H时%-M分", 60),
+        ("%Y-%m-%d", 86_400),
+        ("%Y年%m月%d日", 86_400),
+    ];
+
+    fn instant() -> impl Strategy<Value = DateTime<FixedOffset>> {
+        // 2001-01-01 to 2030-01-01, in Beijing time.
+        (978_307_200i64..1_893_456_000).prop_map(|secs| {
+            DateTime::from_timestamp(secs, 0)
+                .unwrap()
+                .with_timezone(&Tz::Asia__Shanghai)
+                .fixed_offset()
+        })
+    }
+
+    fn far_future_now() -> TimeContext<'static> {
+        ctx("2031-01-01T00:00:00Z")
+    }
+
+    proptest! {
+        #[test]
+        fn absolute_forms_read_back_to_the_same_instant(at in instant(), form in 0..FORMS.len()) {
+            let text = at.format(FORMS[form]).to_string();
+            let parsed = parse(&text, &far_future_now());
+            prop_assert_eq!(parsed, Ok(at), "{}", text);
+        }
+
+        #[test]
+        fn coarse_forms_keep_what_they_write(at in instant(), form in 0..COARSE.len()) {
+            let (format, precision) = COARSE[form];
+            let text = at.format(format).to_string();
+            let parsed = parse(&text, &far_future_now()).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let local_secs = at.timestamp() + 8 * 3600;
+            let expected = local_secs - local_secs.rem_euclid(precision) - 8 * 3600;
+            prop_assert_eq!(parsed.timestamp(), expected, "{}", text);
+        }
+
+        #[test]
+        fn arbitrary_text_never_panics(text in "\\PC{0,64}") {
+            let _ = parse(&text, &ctx(AFTERNOON));
+        }
+    }
+}
