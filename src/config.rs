@@ -199,6 +199,7 @@ struct RawFetch {
     concurrency: Option<usize>,
     per_host_delay: Option<HumanDuration>,
     user_agent: Option<String>,
+    respect_robots: Option<bool>,
     #[serde(default)]
     allow_hosts: Vec<String>,
 }
@@ -276,6 +277,8 @@ pub struct FetchSettings {
     pub concurrency: usize,
     pub per_host_delay: Duration,
     pub user_agent: String,
+    /// Obey robots.txt.
+    pub respect_robots: bool,
     /// Hosts that followed links may reach besides the start URLs' hosts.
     pub allow_hosts: Vec<String>,
 }
@@ -289,6 +292,7 @@ impl Default for FetchSettings {
             concurrency: DEFAULT_CONCURRENCY,
             per_host_delay: DEFAULT_PER_HOST_DELAY,
             user_agent: default_user_agent(),
+            respect_robots: true,
             allow_hosts: Vec::new(),
         }
     }
@@ -574,6 +578,7 @@ fn validate_fetch(raw: RawFetch, report: &mut impl FnMut(String, String)) -> Fet
         concurrency: concurrency.max(1),
         per_host_delay: raw.per_host_delay.map_or(defaults.per_host_delay, |d| d.0),
         user_agent: raw.user_agent.unwrap_or(defaults.user_agent),
+        respect_robots: raw.respect_robots.unwrap_or(defaults.respect_robots),
         allow_hosts: raw
             .allow_hosts
             .iter()

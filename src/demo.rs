@@ -82,7 +82,8 @@ pub struct Hits {
 
 #[derive(Default)]
 struct SiteState {
-    pages: Mutex<HashMap<String, Resource>>,
+    /// Each path's answers: the first is given and removed while more follow; the last repeats.
+    pages: Mutex<HashMap<String, Vec<Resource>>>,
     hits: Mutex<HashMap<String, Hits>>,
     user_agents: Mutex<Vec<String>>,
 }
@@ -100,7 +101,7 @@ impl SiteServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let state = Arc::new(SiteState {
-            pages: Mutex::new(pages),
+            pages: Mutex::new(pages.into_iter().map(|(path, r)| (path, vec![r])).collect()),
             ..SiteState::default()
         });
         let app = axum::Router::new()
@@ -132,12 +133,19 @@ impl SiteServer {
 
     /// Replaces (or adds) the resource at `path`.
     pub fn set(&self, path: &str, resource: Resource) {
-        lock(&self.state.pages).insert(path.to_owned(), resource);
+        self.set_sequence(path, vec![resource]);
     }
 
-    /// The resource at `path`, if any.
+    /// Answers requests for `path` with `answers` in turn; the last one repeats.
+    pub fn set_sequence(&self, path: &str, answers: Vec<Resource>) {
+        lock(&self.state.pages).insert(path.to_owned(), answers);
+    }
+
+    /// The resource at `path` that the next request gets, if any.
     pub fn get(&self, path: &str) -> Option<Resource> {
-        lock(&self.state.pages).get(path).cloned()
+        lock(&self.state.pages)
+            .get(path)
+            .and_then(|answers| answers.first().cloned())
     }
 
     /// Requests answered for `path` so far.
@@ -205,7 +213,13 @@ async fn answer(State(state): State<Arc<SiteState>>, request: Request) -> Respon
     {
         lock(&state.user_agents).push(agent.to_owned());
     }
-    let resource = lock(&state.pages).get(&path).cloned();
+    let resource = lock(&state.pages).get_mut(&path).and_then(|answers| {
+        if answers.len() > 1 {
+            Some(answers.remove(0))
+        } else {
+            answers.first().cloned()
+        }
+    });
     if let Some(delay) = resource.as_ref().map(|r| r.delay).filter(|d| !d.is_zero()) {
         tokio::time::sleep(delay).await;
     }

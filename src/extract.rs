@@ -408,4 +408,19 @@ sites:
         );
         assert_eq!(json_ld_date("not json"), None);
     }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..2048)) {
+            let (article, list) = rules();
+            let page = crate::fetch::charset::decode(&bytes, None);
+            let _ = extract(&page.text, Some(&article), Some(&list));
+        }
+
+        #[test]
+        fn tag_soup_never_panics(soup in r#"(<(h1|div|ul|li|h3|a|em|p|script|img)( id="t"| class="item_list"| href="[^"]{0,8}"| data-original="x")?>|</(h1|div|ul|li|h3|a|em|p|script)>|[^<]{0,12}){0,40}"#) {
+            let (article, list) = rules();
+            let _ = extract(&soup, Some(&article), Some(&list));
+        }
+    }
 }

@@ -15,6 +15,7 @@ use rss::extension::dublincore::DublinCoreExtension;
 use crate::config::{Section, Site};
 use crate::item::Item;
 use crate::normalize::xml_safe;
+use crate::store::SectionStatus;
 
 /// What a feed says about itself.
 #[derive(Debug, Clone)]
@@ -158,4 +159,35 @@ fn alternate(href: &str) -> atom::Link {
         mime_type: Some("text/html".into()),
         ..Default::default()
     }
+}
+
+/// `status.json`: the health of every configured section, in config order.
+pub fn status(sections: &[(&Section, SectionStatus)]) -> String {
+    #[derive(serde::Serialize)]
+    struct Entry<'a> {
+        id: &'a str,
+        title: &'a str,
+        #[serde(flatten)]
+        status: &'a SectionStatus,
+        rss: String,
+        atom: String,
+    }
+    let entries: Vec<Entry<'_>> = sections
+        .iter()
+        .map(|(section, status)| Entry {
+            id: &section.id,
+            title: &section.title,
+            status,
+            rss: format!("{}.rss", section.id),
+            atom: format!("{}.atom", section.id),
+        })
+        .collect();
+    let document = serde_json::json!({
+        "generator": format!("feedwright {}", env!("CARGO_PKG_VERSION")),
+        "sections": entries,
+    });
+    let mut text = serde_json::to_string_pretty(&document)
+        .unwrap_or_else(|_| unreachable!("plain data serializes"));
+    text.push('\n');
+    text
 }

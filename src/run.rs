@@ -82,6 +82,18 @@ pub enum SectionError {
     Internal { section: String, message: String },
 }
 
+impl SectionError {
+    /// The id of the section that failed.
+    pub fn section(&self) -> &str {
+        match self {
+            SectionError::StartPage { section, .. }
+            | SectionError::Store { section, .. }
+            | SectionError::Publish { section, .. }
+            | SectionError::Internal { section, .. } => section,
+        }
+    }
+}
+
 /// What a successful section poll did.
 #[derive(Debug, Clone)]
 pub struct SectionSummary {
@@ -164,7 +176,38 @@ pub async fn run(config: &Config, options: &RunOptions) -> Result<RunReport, Run
             })
         }));
     }
+    write_status(&shared, &sections);
     Ok(RunReport { sections })
+}
+
+/// Records each polled section's outcome and rewrites `status.json` for every configured
+/// section. A failure here is logged, not fatal: the feeds are already written.
+fn write_status(shared: &Shared, outcomes: &[Result<SectionSummary, SectionError>]) {
+    let now = Utc::now();
+    let store = shared.store();
+    let config = &shared.config;
+    let result = outcomes
+        .iter()
+        .try_for_each(|outcome| match outcome {
+            Ok(summary) => store.record_outcome(&summary.section, now, Ok(summary.items)),
+            Err(error) => store.record_outcome(error.section(), now, Err(&error.to_string())),
+        })
+        .and_then(|()| {
+            config
+                .sections()
+                .map(|(_, section)| store.status(&section.id).map(|status| (section, status)))
+                .collect::<Result<Vec<_>, _>>()
+        });
+    let written = result.map_err(|e| e.to_string()).and_then(|statuses| {
+        publish(
+            &config.output_dir.join("status.json"),
+            render::status(&statuses).as_bytes(),
+        )
+        .map_err(|e| e.to_string())
+    });
+    if let Err(error) = written {
+        tracing::error!(%error, "status.json not updated");
+    }
 }
 
 /// `(site index, section index)` of the sections to poll.

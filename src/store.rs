@@ -22,7 +22,8 @@ use crate::item::{Item, Origin, Published, Scraped};
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Schema migrations; entry `i` upgrades `user_version` `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE items (
     section        TEXT NOT NULL,
     link           TEXT NOT NULL,
@@ -45,7 +46,17 @@ CREATE TABLE pages (
     etag          TEXT,
     last_modified TEXT
 ) WITHOUT ROWID;
-"#];
+"#,
+    r#"
+CREATE TABLE section_status (
+    section       TEXT PRIMARY KEY,
+    last_success  TEXT,
+    last_error    TEXT,
+    last_error_at TEXT,
+    items         INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+"#,
+];
 
 /// A history operation that failed.
 #[derive(Debug, thiserror::Error)]
@@ -273,6 +284,61 @@ impl Store {
             });
         }
         Ok(items)
+    }
+}
+
+/// The health of a section: its last success, its last error, its feed's size.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct SectionStatus {
+    pub last_success: Option<String>,
+    pub last_error: Option<String>,
+    pub last_error_at: Option<String>,
+    pub items: usize,
+}
+
+impl Store {
+    /// Notes the outcome of a section's poll at `at`: its feed's size on success, the message
+    /// on failure.
+    pub fn record_outcome(
+        &self,
+        section: &str,
+        at: DateTime<chrono::Utc>,
+        outcome: Result<usize, &str>,
+    ) -> Result<(), StoreError> {
+        let at = at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let result = match outcome {
+            Ok(items) => self.conn.execute(
+                "INSERT INTO section_status (section, last_success, items) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (section) DO UPDATE SET last_success = ?2, items = ?3",
+                params![section, at, items as i64],
+            ),
+            Err(message) => self.conn.execute(
+                "INSERT INTO section_status (section, last_error, last_error_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (section) DO UPDATE SET last_error = ?2, last_error_at = ?3",
+                params![section, message, at],
+            ),
+        };
+        result.map(drop).map_err(|e| self.err(e))
+    }
+
+    /// The recorded health of `section` (empty if it never ran).
+    pub fn status(&self, section: &str) -> Result<SectionStatus, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT last_success, last_error, last_error_at, items FROM section_status WHERE section = ?1",
+                [section],
+                |row| {
+                    Ok(SectionStatus {
+                        last_success: row.get(0)?,
+                        last_error: row.get(1)?,
+                        last_error_at: row.get(2)?,
+                        items: row.get::<_, i64>(3)?.try_into().unwrap_or_default(),
+                    })
+                },
+            )
+            .optional()
+            .map(Option::unwrap_or_default)
+            .map_err(|e| self.err(e))
     }
 }
 

@@ -35,11 +35,20 @@ fn utc(text: &str) -> DateTime<Utc> {
 fn expected(now: DateTime<Utc>) -> Vec<(&'static str, DateTime<Utc>)> {
     let local = now.with_timezone(&beijing());
     let today = local.date_naive();
-    let at = |date: NaiveDate, h, m| beijing().from_local_datetime(&date.and_hms_opt(h, m, 0).unwrap()).unwrap().with_timezone(&Utc);
+    let at = |date: NaiveDate, h, m| {
+        beijing()
+            .from_local_datetime(&date.and_hms_opt(h, m, 0).unwrap())
+            .unwrap()
+            .with_timezone(&Utc)
+    };
     let may6 = {
         let this_year = at(NaiveDate::from_ymd_opt(today.year(), 5, 6).unwrap(), 9, 5);
         if this_year > now + Duration::days(1) {
-            at(NaiveDate::from_ymd_opt(today.year() - 1, 5, 6).unwrap(), 9, 5)
+            at(
+                NaiveDate::from_ymd_opt(today.year() - 1, 5, 6).unwrap(),
+                9,
+                5,
+            )
         } else {
             this_year
         }
@@ -97,13 +106,26 @@ async fn every_form_lands_on_the_instant_a_reader_in_beijing_reads() {
         }
     };
     for (format, feed) in [("rss", &rss), ("atom", &atom)] {
-        assert_eq!(feed.entries.len(), expected(before).len(), "{format}: one item per list entry");
+        assert_eq!(
+            feed.entries.len(),
+            expected(before).len(),
+            "{format}: one item per list entry"
+        );
         for ((path, early), (_, late)) in expected(before).into_iter().zip(expected(after)) {
             let link = server.url(path).to_string();
-            let entry = feed.entries.iter().find(|e| e.id == link).unwrap_or_else(|| panic!("{format}: {path} missing"));
-            let got = entry.published.unwrap_or_else(|| panic!("{format}: {path} has no date"));
+            let entry = feed
+                .entries
+                .iter()
+                .find(|e| e.id == link)
+                .unwrap_or_else(|| panic!("{format}: {path} missing"));
+            let got = entry
+                .published
+                .unwrap_or_else(|| panic!("{format}: {path} has no date"));
             let close = |want: DateTime<Utc>| (got - want).abs() <= tolerance(path);
-            assert!(close(early) || close(late), "{format} {path}: got {got}, expected {early}");
+            assert!(
+                close(early) || close(late),
+                "{format} {path}: got {got}, expected {early}"
+            );
         }
     }
 }

@@ -8,6 +8,7 @@
 //! `Retry-After`), streams the body up to `max_body`, and decodes it with [`charset::decode`].
 
 pub mod charset;
+pub mod robots;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
@@ -20,6 +21,7 @@ use tokio::time::Instant;
 use url::Url;
 
 use crate::config::FetchSettings;
+use robots::{RobotsCache, Rules};
 
 /// Redirects followed for one request.
 pub const MAX_REDIRECTS: usize = 5;
@@ -120,6 +122,10 @@ pub enum FetchError {
     TooManyRedirects { url: Url },
     #[error("{url}: not a web page (Content-Type {content_type})")]
     NotHtml { url: Url, content_type: String },
+    #[error("{url}: disallowed by robots.txt")]
+    Disallowed { url: Url },
+    #[error("{url}: not fetched, robots.txt is unreachable ({reason})")]
+    RobotsUnreachable { url: Url, reason: String },
     #[error("cannot build the HTTP client: {0}")]
     Client(#[source] reqwest::Error),
 }
@@ -147,6 +153,7 @@ pub struct Fetcher {
     settings: FetchSettings,
     in_flight: Semaphore,
     next_slot: Mutex<HashMap<String, Instant>>,
+    robots: RobotsCache,
 }
 
 /// One attempt's result: a final answer, or a wait before the next attempt.
@@ -170,12 +177,57 @@ impl Fetcher {
             settings: settings.clone(),
             in_flight: Semaphore::new(settings.concurrency),
             next_slot: Mutex::new(HashMap::new()),
+            robots: RobotsCache::default(),
         })
     }
 
-    /// GETs `url` (conditionally when `validators` are given), following redirects within
-    /// `scope`, retrying transient failures.
+    /// GETs `url` (conditionally when `validators` are given) if robots.txt allows it,
+    /// following redirects within `scope`, retrying transient failures.
     pub async fn fetch(
+        &self,
+        url: &Url,
+        validators: Option<&Validators>,
+        scope: &Scope,
+    ) -> Result<Fetched, FetchError> {
+        if self.settings.respect_robots {
+            let cell = self.robots.cell(url);
+            match cell.get_or_init(|| self.load_robots(url)).await {
+                Rules::DisallowAll { reason } => {
+                    return Err(FetchError::RobotsUnreachable {
+                        url: url.clone(),
+                        reason: reason.clone(),
+                    });
+                }
+                rules if !rules.allows(url) => {
+                    return Err(FetchError::Disallowed { url: url.clone() });
+                }
+                _ => {}
+            }
+        }
+        self.fetch_allowed(url, validators, scope).await
+    }
+
+    /// The robots.txt rules of `url`'s origin (RFC 9309: missing allows all, unreachable
+    /// disallows all).
+    async fn load_robots(&self, url: &Url) -> Rules {
+        let Some(robots) = robots::robots_url(url) else {
+            return Rules::AllowAll;
+        };
+        let scope = Scope::new([&robots], &[]);
+        match self.fetch_allowed(&robots, None, &scope).await {
+            Ok(Fetched::Page(page)) => Rules::parse(page.text.as_bytes()),
+            Ok(Fetched::NotModified) => Rules::AllowAll,
+            Err(FetchError::Status { status, .. }) if status.is_client_error() => Rules::AllowAll,
+            Err(error) => {
+                tracing::warn!(%error, "robots.txt unreachable: not fetching from this site in this run");
+                Rules::DisallowAll {
+                    reason: error.to_string(),
+                }
+            }
+        }
+    }
+
+    async fn fetch_allowed(
         &self,
         url: &Url,
         validators: Option<&Validators>,
