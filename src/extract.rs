@@ -122,6 +122,75 @@ fn extract_entries(root: ElementRef<'_>, rules: &ListRules) -> Vec<RawEntry> {
         .collect()
 }
 
+/// Which alternative of each field matched on a page: what `feedwright preview` shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldMatch {
+    /// `article.title`, `related.link`, …
+    pub field: &'static str,
+    /// The selector that matched, as written; `None` when none did.
+    pub matched: Option<String>,
+    /// Every alternative, as written.
+    pub alternatives: Vec<String>,
+}
+
+/// For every configured field, the alternative that matched (list fields: in the first entry).
+pub fn diagnose(html: &str, article: &ArticleRules, list: Option<&ListRules>) -> Vec<FieldMatch> {
+    let document = Html::parse_document(html);
+    let root = document.root_element();
+    let check = |field: &'static str, fields: &[Field], scope: ElementRef<'_>| FieldMatch {
+        field,
+        matched: fields
+            .iter()
+            .find(|f| first_value(scope, std::slice::from_ref(f)).is_some())
+            .map(|f| f.source.clone()),
+        alternatives: fields.iter().map(|f| f.source.clone()).collect(),
+    };
+    let mut found: Vec<FieldMatch> = [
+        ("article.title", &article.title),
+        ("article.published", &article.published),
+        ("article.source", &article.source),
+        ("article.body", &article.body),
+    ]
+    .into_iter()
+    .filter(|(_, fields)| !fields.is_empty())
+    .map(|(name, fields)| check(name, fields, root))
+    .collect();
+    if let Some(list) = list {
+        let item = list
+            .item
+            .iter()
+            .find_map(|f| root.select(&f.selector).next());
+        found.push(FieldMatch {
+            field: "related.item",
+            matched: list
+                .item
+                .iter()
+                .find(|f| root.select(&f.selector).next().is_some())
+                .map(|f| f.source.clone()),
+            alternatives: list.item.iter().map(|f| f.source.clone()).collect(),
+        });
+        for (name, fields) in [
+            ("related.title", &list.title),
+            ("related.link", &list.link),
+            ("related.published", &list.published),
+            ("related.source", &list.source),
+        ] {
+            if fields.is_empty() {
+                continue;
+            }
+            found.push(match item {
+                Some(item) => check(name, fields, item),
+                None => FieldMatch {
+                    field: name,
+                    matched: None,
+                    alternatives: fields.iter().map(|f| f.source.clone()).collect(),
+                },
+            });
+        }
+    }
+    found
+}
+
 /// The first non-empty value among the alternatives, searched under `scope`.
 fn first_value(scope: ElementRef<'_>, fields: &[Field]) -> Option<String> {
     fields.iter().find_map(|field| {

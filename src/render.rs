@@ -22,6 +22,8 @@ use crate::store::SectionStatus;
 pub struct FeedInfo<'a> {
     pub site: &'a Site,
     pub section: &'a Section,
+    /// The feed's date when it has no items (the poll's time).
+    pub empty_since: DateTime<FixedOffset>,
 }
 
 impl FeedInfo<'_> {
@@ -60,7 +62,7 @@ fn feed_updated(items: &[Item]) -> Option<DateTime<FixedOffset>> {
 
 /// The RSS 2.0 document.
 pub fn rss(info: &FeedInfo<'_>, items: &[Item]) -> String {
-    let updated = feed_updated(items).map(|d| d.to_rfc2822());
+    let updated = Some(feed_updated(items).unwrap_or(info.empty_since).to_rfc2822());
     let items: Vec<rss::Item> = items
         .iter()
         .map(|item| rss::Item {
@@ -119,13 +121,18 @@ pub fn atom(info: &FeedInfo<'_>, items: &[Item]) -> String {
                 content_type: Some("html".into()),
                 ..Default::default()
             }),
+            // Readers (and the W3C validator) want some text in every entry.
+            summary: item
+                .content
+                .is_none()
+                .then(|| atom::Text::plain(item.title.clone())),
             ..Default::default()
         })
         .collect();
     let feed = atom::Feed {
         title: atom::Text::plain(info.title()),
         id: feed_id(info),
-        updated: feed_updated(items).unwrap_or_default(),
+        updated: feed_updated(items).unwrap_or(info.empty_since),
         authors: vec![site_author],
         links: vec![alternate(&info.link())],
         subtitle: Some(atom::Text::plain(info.description())),

@@ -336,7 +336,11 @@ async fn poll_section(
                 .map_err(store_err)?,
         )
     };
-    let info = FeedInfo { site, section };
+    let info = FeedInfo {
+        site,
+        section,
+        empty_since: now,
+    };
     let publish_err = |source| SectionError::Publish {
         section: section.id.clone(),
         source,

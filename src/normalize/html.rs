@@ -17,10 +17,12 @@ pub fn clean(html: &str, base: &Url) -> String {
     let srcset_base = base.clone();
     let cleaned = Builder::default()
         .add_tags(["video", "audio", "source", "picture"])
+        // The W3C feed validator flags these as unknown or risky.
+        .rm_tags(["rtc", "bdo"])
         .add_tag_attributes("img", ["srcset", "sizes", "loading"])
         .add_tag_attributes("source", ["src", "srcset", "type", "media", "sizes"])
-        .add_tag_attributes("video", ["src", "poster", "controls", "width", "height"])
-        .add_tag_attributes("audio", ["src", "controls"])
+        .add_tag_attributes("video", ["src", "poster", "width", "height"])
+        .add_tag_attributes("audio", ["src"])
         .set_tag_attribute_value("img", "referrerpolicy", "no-referrer")
         .url_relative(UrlRelative::RewriteWithBase(base.clone()))
         .attribute_filter(move |_element, attribute, value| match attribute {

@@ -53,10 +53,13 @@ pub fn canonical_link(base: &Url, href: &str) -> Option<Url> {
 }
 
 /// Removes the characters XML 1.0 does not allow (C0 controls but tab and newlines, U+FFFE,
-/// U+FFFF), so that no feed is malformed because of a page.
+/// U+FFFF), so that no feed is malformed because of a page, and those the W3C validator warns
+/// about: C1 controls and U+FFFD, the mark of bytes a page's charset could not decode.
 pub fn xml_safe(text: &str) -> String {
     text.chars()
-        .filter(|&c| matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..))
+        .filter(|&c| {
+            matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{7E}' | '\u{A0}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFC}' | '\u{10000}'..)
+        })
         .collect()
 }
 

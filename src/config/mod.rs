@@ -4,7 +4,13 @@
 //! Loading happens in two phases, as in ripgrep: serde reads the file into plain `Raw*` structs
 //! (unknown keys are rejected), then one fallible step compiles selectors, parses URLs and time
 //! zones and checks ids. Every problem found in the second phase is collected, so the user sees
-//! all of them at once, each named by its key path (`sites[0].sections[1].urls[0]`).
+//! all of them at once, each named by its key path (`sites[0].sections[1].urls[0]`) and its line
+//! and column ([`position`]). Unknown keys are found before serde runs, against the JSON Schema
+//! of the `Raw*` structs ([`schema`]), so that every one of them is reported with the nearest
+//! known key.
+
+pub mod position;
+pub mod schema;
 
 use std::collections::HashSet;
 use std::fmt;
@@ -12,9 +18,12 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono_tz::Tz;
+use schemars::JsonSchema;
 use scraper::Selector;
 use serde::Deserialize;
 use url::Url;
+
+use position::{Position, Positions};
 
 /// Default number of items in each feed.
 pub const DEFAULT_MAX_ITEMS: usize = 100;
@@ -43,50 +52,47 @@ pub enum ConfigError {
         #[source]
         source: std::io::Error,
     },
-    /// The file is not valid YAML or does not have the expected shape.
-    #[error("{path}: {source}")]
-    Syntax {
-        path: PathBuf,
-        #[source]
-        source: serde_norway::Error,
-    },
-    /// The file parsed, but some values are invalid.
-    #[error("{path}: {} invalid value(s):\n{}", .problems.len(), ProblemList(.problems))]
+    /// The file is not valid YAML, has unknown keys, or has invalid values.
+    #[error("{}", ProblemList(.path, .problems))]
     Invalid {
         path: PathBuf,
         problems: Vec<Problem>,
     },
 }
 
-/// One invalid value: the key path and what is wrong with it.
+/// One thing wrong in a configuration: where, the key path (empty when unknown), and what.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
     pub key: String,
     pub message: String,
+    pub position: Option<Position>,
 }
 
-impl fmt::Display for Problem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.key, self.message)
-    }
-}
-
-struct ProblemList<'a>(&'a [Problem]);
+struct ProblemList<'a>(&'a Path, &'a [Problem]);
 
 impl fmt::Display for ProblemList<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, problem) in self.0.iter().enumerate() {
+        let ProblemList(path, problems) = self;
+        for (i, problem) in problems.iter().enumerate() {
             if i > 0 {
                 writeln!(f)?;
             }
-            write!(f, "  {problem}")?;
+            write!(f, "{}", path.display())?;
+            if let Some(Position { line, column }) = problem.position {
+                write!(f, ":{line}:{column}")?;
+            }
+            if problem.key.is_empty() {
+                write!(f, ": {}", problem.message)?;
+            } else {
+                write!(f, ": {}: {}", problem.key, problem.message)?;
+            }
         }
         Ok(())
     }
 }
 
 /// A string or a list of strings: selector alternatives, tried in order.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(untagged)]
 enum OneOrMany {
     One(String),
@@ -113,6 +119,20 @@ impl<'de> Deserialize<'de> for HumanDuration {
             serde::de::Error::custom(format!(
                 "invalid duration {text:?} (examples: 250ms, 20s, 10m, 1h)"
             ))
+        })
+    }
+}
+
+impl JsonSchema for HumanDuration {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Duration".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": "^[0-9]+ ?(ms|s|m|min|h)$",
+            "examples": ["250ms", "20s", "10m"]
         })
     }
 }
@@ -155,6 +175,22 @@ impl<'de> Deserialize<'de> for ByteSize {
     }
 }
 
+impl JsonSchema for ByteSize {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ByteSize".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "oneOf": [
+                { "type": "integer", "minimum": 1 },
+                { "type": "string", "pattern": "^[0-9]+ ?(B|KiB|KB|k|MiB|MB|M|GiB|GB|G)?$" }
+            ],
+            "examples": ["8MiB", "512KiB"]
+        })
+    }
+}
+
 fn parse_byte_size(text: &str) -> Option<u64> {
     let text = text.trim();
     let split = text
@@ -172,7 +208,7 @@ fn parse_byte_size(text: &str) -> Option<u64> {
     n.checked_mul(factor)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawConfig {
     #[serde(default)]
@@ -190,7 +226,7 @@ struct RawConfig {
     sites: Vec<RawSite>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawFetch {
     timeout: Option<HumanDuration>,
@@ -204,7 +240,7 @@ struct RawFetch {
     allow_hosts: Vec<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawSite {
     id: String,
@@ -220,7 +256,7 @@ struct RawSite {
     sections: Vec<RawSection>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawArticle {
     title: Option<OneOrMany>,
@@ -230,7 +266,7 @@ struct RawArticle {
     body: Option<OneOrMany>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawList {
     item: OneOrMany,
@@ -241,7 +277,7 @@ struct RawList {
     source: Option<OneOrMany>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawSection {
     id: String,
@@ -376,25 +412,37 @@ impl Config {
             source,
         })?;
         let base = path.parent().unwrap_or(Path::new("."));
-        Config::from_yaml(&text, base).map_err(|e| e.at(path))
+        Config::from_yaml(&text, base).map_err(|e| match e {
+            ConfigError::Invalid { problems, .. } => ConfigError::Invalid {
+                path: path.to_owned(),
+                problems,
+            },
+            read @ ConfigError::Read { .. } => read,
+        })
     }
 
     /// Parses and validates configuration text; relative paths are taken from `base`.
     pub fn from_yaml(text: &str, base: &Path) -> Result<Config, ConfigError> {
+        let invalid = |problems| ConfigError::Invalid {
+            path: PathBuf::from("<config>"),
+            problems,
+        };
+        let positions = Positions::of(text);
+        let unknown = schema::unknown_keys(&positions);
+        if !unknown.is_empty() {
+            return Err(invalid(unknown));
+        }
         let raw: RawConfig =
-            serde_norway::from_str(text).map_err(|source| ConfigError::Syntax {
-                path: PathBuf::new(),
-                source,
-            })?;
+            serde_norway::from_str(text).map_err(|e| invalid(vec![syntax_problem(&e)]))?;
         let mut problems = Vec::new();
         let config = validate(raw, base, &mut problems);
         if problems.is_empty() {
             Ok(config)
         } else {
-            Err(ConfigError::Invalid {
-                path: PathBuf::new(),
-                problems,
-            })
+            for problem in &mut problems {
+                problem.position = positions.find(&problem.key);
+            }
+            Err(invalid(problems))
         }
     }
 
@@ -406,24 +454,31 @@ impl Config {
     }
 }
 
-impl ConfigError {
-    fn at(self, file: &Path) -> ConfigError {
-        match self {
-            ConfigError::Syntax { source, .. } => ConfigError::Syntax {
-                path: file.to_owned(),
-                source,
-            },
-            ConfigError::Invalid { problems, .. } => ConfigError::Invalid {
-                path: file.to_owned(),
-                problems,
-            },
-            read @ ConfigError::Read { .. } => read,
-        }
+/// A serde error as a problem: its message without the location, which moves to `position`.
+fn syntax_problem(error: &serde_norway::Error) -> Problem {
+    let text = error.to_string();
+    let message = match text.rfind(" at line ") {
+        Some(cut) => text[..cut].to_owned(),
+        None => text,
+    };
+    Problem {
+        key: String::new(),
+        message,
+        position: error.location().map(|l| Position {
+            line: l.line(),
+            column: l.column(),
+        }),
     }
 }
 
 fn validate(raw: RawConfig, base: &Path, problems: &mut Vec<Problem>) -> Config {
-    let mut report = |key: String, message: String| problems.push(Problem { key, message });
+    let mut report = |key: String, message: String| {
+        problems.push(Problem {
+            key,
+            message,
+            position: None,
+        })
+    };
     let timezone = match &raw.timezone {
         Some(name) => parse_timezone(name).unwrap_or_else(|message| {
             report("timezone".into(), message);
@@ -736,13 +791,30 @@ sites:
     }
 
     #[test]
-    fn unknown_keys_are_rejected() {
-        let text = MINIMAL.replace("title: S", "title: S\n    folow: true");
+    fn every_unknown_key_is_reported_with_a_suggestion() {
+        let text = MINIMAL
+            .replace("title: S", "title: S\n    folow: true")
+            .replace("sites:", "max_item: 5\nsites:");
         let err = Config::from_yaml(&text, Path::new("."))
             .unwrap_err()
             .to_string();
-        assert!(err.contains("unknown field `folow`"), "{err}");
-        assert!(err.contains("line 5"), "{err}");
+        assert_eq!(
+            err,
+            "<config>:2:1: max_item: unknown key `max_item` (did you mean `max_items`?)\n\
+             <config>:6:5: sites[0].folow: unknown key `folow` (did you mean `follow`?)"
+        );
+    }
+
+    #[test]
+    fn type_errors_point_at_their_line() {
+        let text = MINIMAL.replace("sites:", "max_items: many\nsites:");
+        let err = Config::from_yaml(&text, Path::new("."))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("<config>:2:12: max_items: invalid type"),
+            "{err}"
+        );
     }
 
     #[test]
