@@ -31,6 +31,7 @@ pub mod fetch;
 pub mod item;
 pub mod lock;
 pub mod normalize;
+pub mod preview;
 pub mod publish;
 pub mod render;
 pub mod run;

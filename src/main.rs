@@ -1,7 +1,10 @@
 //! The `feedwright` command: parses the command line, calls the library, sets the exit status.
 
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -9,7 +12,26 @@ use clap::{Parser, Subcommand};
 use feedwright::config::{Config, ConfigError};
 use feedwright::demo::SiteServer;
 use feedwright::publish::Written;
-use feedwright::run::{RunError, RunOptions, RunReport, SectionSummary, run};
+use feedwright::run::{Progress, RunError, RunOptions, RunReport, SectionSummary, run};
+
+/// Prints a line on stdout; a closed stdout (`feedwright schema | head`) ends the program
+/// quietly instead of panicking.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        say_raw(&format!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+fn say_raw(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: cannot write to stdout: {e}");
+    }
+}
 
 /// Exit status when a section failed (the others were written) or the run could not start.
 const EXIT_FAILED: u8 = 1;
@@ -45,7 +67,32 @@ enum Command {
         /// How long to wait for another run's lock before exiting with status 3.
         #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = duration)]
         lock_wait: Duration,
+        /// Print the run's summary as JSON on stdout (for scripts and monitoring).
+        #[arg(long)]
+        json: bool,
     },
+    /// Validate the configuration without fetching anything (exit status 2 when invalid).
+    Check {
+        /// The configuration file.
+        #[arg(short, long, default_value = "config.yaml")]
+        config: PathBuf,
+    },
+    /// Fetch one page and show what a site's selectors extract from it.
+    Preview {
+        /// The page to try.
+        url: url::Url,
+        /// The site whose selectors to use (default: the site with a start page on the same host).
+        #[arg(short, long, value_name = "ID")]
+        site: Option<String>,
+        /// The configuration file.
+        #[arg(short, long, default_value = "config.yaml")]
+        config: PathBuf,
+        /// How many list entries to show.
+        #[arg(short = 'n', long, default_value_t = feedwright::preview::DEFAULT_ENTRIES)]
+        entries: usize,
+    },
+    /// Print the JSON Schema of the configuration (for editors).
+    Schema,
     /// Poll forever: one run every interval (with ±10% jitter) until SIGINT or SIGTERM.
     Watch {
         /// The configuration file (read again before every poll).
@@ -82,7 +129,19 @@ fn main() -> ExitCode {
                 config,
                 sections,
                 lock_wait,
-            } => run_once(&config, sections, lock_wait).await,
+                json,
+            } => run_once(&config, sections, lock_wait, json, cli.quiet).await,
+            Command::Check { config } => check(&config),
+            Command::Preview {
+                url,
+                site,
+                config,
+                entries,
+            } => preview(&config, site.as_deref(), &url, entries).await,
+            Command::Schema => {
+                say!("{:#}", feedwright::config::schema::json_schema());
+                Ok(ExitCode::SUCCESS)
+            }
             Command::Watch {
                 config,
                 sections,
@@ -117,7 +176,11 @@ fn init_logging(verbose: u8, quiet: bool) {
 }
 
 fn exit_status(error: &anyhow::Error) -> u8 {
-    if error.downcast_ref::<ConfigError>().is_some() {
+    if error.downcast_ref::<ConfigError>().is_some()
+        || error
+            .downcast_ref::<feedwright::preview::PreviewError>()
+            .is_some_and(|e| matches!(e, feedwright::preview::PreviewError::UnknownSite(_)))
+    {
         EXIT_CONFIG
     } else if let Some(RunError::Locked(feedwright::lock::LockError::Busy { .. })) =
         error.downcast_ref()
@@ -139,14 +202,136 @@ async fn run_once(
     config_path: &Path,
     sections: Vec<String>,
     lock_wait: Duration,
+    json: bool,
+    quiet: bool,
 ) -> anyhow::Result<ExitCode> {
     let config = Config::load(config_path)?;
-    let options = RunOptions {
+    let bar = (!json && !quiet && std::io::stderr().is_terminal()).then(Bar::new);
+    let mut options = RunOptions {
         sections,
         lock_wait,
+        ..RunOptions::default()
     };
+    if let Some(bar) = &bar {
+        options.progress = Arc::clone(bar) as Arc<dyn Progress>;
+    }
     let report = run(&config, &options).await?;
+    if let Some(bar) = bar {
+        bar.bar.finish_and_clear();
+    }
+    if json {
+        say!("{:#}", report_json(&report));
+        return Ok(status(&report));
+    }
     Ok(report_and_status(&report))
+}
+
+/// A progress bar over the pages of a run, with the sections done as its message.
+struct Bar {
+    bar: indicatif::ProgressBar,
+    sections: AtomicUsize,
+}
+
+impl Bar {
+    fn new() -> Arc<Bar> {
+        let bar = indicatif::ProgressBar::new(0);
+        let style = indicatif::ProgressStyle::with_template(
+            "{spinner} {elapsed:>3} [{bar:30}] {pos}/{len} pages  {msg}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("=> ");
+        bar.set_style(style);
+        bar.enable_steady_tick(Duration::from_millis(120));
+        Arc::new(Bar {
+            bar,
+            sections: AtomicUsize::new(0),
+        })
+    }
+}
+
+impl Progress for Bar {
+    fn pages_planned(&self, n: usize) {
+        self.bar.inc_length(n as u64);
+    }
+
+    fn page_done(&self) {
+        self.bar.inc(1);
+    }
+
+    fn section_done(&self, section: &str) {
+        let done = self.sections.fetch_add(1, Ordering::Relaxed) + 1;
+        self.bar
+            .set_message(format!("{done} sections done, last: {section}"));
+    }
+}
+
+fn check(config_path: &Path) -> anyhow::Result<ExitCode> {
+    let config = Config::load(config_path)?;
+    say!(
+        "{}: ok: {} sites, {} sections",
+        config_path.display(),
+        config.sites.len(),
+        config.sections().count()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn preview(
+    config_path: &Path,
+    site: Option<&str>,
+    url: &url::Url,
+    entries: usize,
+) -> anyhow::Result<ExitCode> {
+    let config = Config::load(config_path)?;
+    let site = feedwright::preview::choose_site(&config, site, url)?;
+    let shown = feedwright::preview::preview(&config, site, url, entries).await?;
+    say_raw(&shown.to_string());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The run's summary as JSON: `{"ok": bool, "sections": [...]}`.
+fn report_json(report: &RunReport) -> serde_json::Value {
+    let sections: Vec<serde_json::Value> = report
+        .sections
+        .iter()
+        .map(|section| match section {
+            Ok(s) => serde_json::json!({
+                "section": s.section,
+                "ok": true,
+                "items": s.items,
+                "new": s.new,
+                "updated": s.updated,
+                "downloaded": s.downloaded,
+                "not_modified": s.not_modified,
+                "failed_urls": s.failed_urls,
+                "rss": written(s.rss),
+                "atom": written(s.atom),
+                "seconds": s.elapsed.as_secs_f64(),
+            }),
+            Err(e) => serde_json::json!({
+                "section": e.section(),
+                "ok": false,
+                "error": e.to_string(),
+            }),
+        })
+        .collect();
+    serde_json::json!({ "ok": report.all_ok(), "sections": sections })
+}
+
+fn written(w: Written) -> &'static str {
+    match w {
+        Written::Created => "created",
+        Written::Replaced => "updated",
+        Written::Unchanged => "unchanged",
+    }
+}
+
+fn status(report: &RunReport) -> ExitCode {
+    if report.all_ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_FAILED)
+    }
 }
 
 /// Polls until SIGINT or SIGTERM. A signal cancels the poll at its next await point; a
@@ -176,7 +361,7 @@ async fn watch(
                 for error in report.sections.iter().filter_map(|s| s.as_ref().err()) {
                     eprintln!("error: {error}");
                 }
-                println!("{}", poll_line(poll, &report, started.elapsed(), wait));
+                say!("{}", poll_line(poll, &report, started.elapsed(), wait));
             }
             Err(error) => eprintln!("error: poll {poll}: {error:#}"),
         }
@@ -185,7 +370,7 @@ async fn watch(
             () = stop.wait() => break,
         }
     }
-    println!("stopped");
+    say!("stopped");
     Ok(ExitCode::SUCCESS)
 }
 
@@ -242,13 +427,13 @@ async fn demo(output: PathBuf) -> anyhow::Result<ExitCode> {
     let mut config = server.config(&std::env::current_dir()?)?;
     config.output_dir = output;
     config.state_path = state.path().join("demo.db");
-    println!(
+    say!(
         "serving the bundled china.com snapshot at {}",
         server.base()
     );
     let report = run(&config, &RunOptions::default()).await?;
     let status = report_and_status(&report);
-    println!("feeds written to {}", config.output_dir.display());
+    say!("feeds written to {}", config.output_dir.display());
     Ok(status)
 }
 
@@ -256,23 +441,14 @@ async fn demo(output: PathBuf) -> anyhow::Result<ExitCode> {
 fn report_and_status(report: &RunReport) -> ExitCode {
     for section in &report.sections {
         match section {
-            Ok(summary) => println!("{}", summary_line(summary)),
+            Ok(summary) => say!("{}", summary_line(summary)),
             Err(error) => eprintln!("error: {error}"),
         }
     }
-    if report.all_ok() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(EXIT_FAILED)
-    }
+    status(report)
 }
 
 fn summary_line(s: &SectionSummary) -> String {
-    let written = |w: Written| match w {
-        Written::Created => "created",
-        Written::Replaced => "updated",
-        Written::Unchanged => "unchanged",
-    };
     format!(
         "{}: {} items ({} new, {} updated), {} pages downloaded, {} unchanged, {} failed; rss {}, atom {}; {:.2}s",
         s.section,

@@ -26,13 +26,30 @@ use crate::store::{Prune, Sighting, Store, StoreError};
 /// How long a run waits for another run's lock before giving up.
 pub const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(5);
 
+/// Hooks through which a front end follows a run (a progress bar); every one is optional.
+pub trait Progress: Send + Sync {
+    /// `n` more pages are about to be fetched.
+    fn pages_planned(&self, _n: usize) {}
+    /// One page was fetched (or failed).
+    fn page_done(&self) {}
+    /// A section is finished, written or failed.
+    fn section_done(&self, _section: &str) {}
+}
+
+/// A run nobody watches.
+struct Silent;
+
+impl Progress for Silent {}
+
 /// What to run.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct RunOptions {
     /// Section ids to poll; empty means all.
     pub sections: Vec<String>,
     /// How long to wait for another run to finish.
     pub lock_wait: Duration,
+    /// Who is told about progress.
+    pub progress: Arc<dyn Progress>,
 }
 
 impl Default for RunOptions {
@@ -40,6 +57,7 @@ impl Default for RunOptions {
         RunOptions {
             sections: Vec::new(),
             lock_wait: DEFAULT_LOCK_WAIT,
+            progress: Arc::new(Silent),
         }
     }
 }
@@ -132,6 +150,7 @@ struct Shared {
     config: Config,
     fetcher: Fetcher,
     store: Mutex<Store>,
+    progress: Arc<dyn Progress>,
     _lock: RunLock,
 }
 
@@ -158,13 +177,20 @@ pub async fn run(config: &Config, options: &RunOptions) -> Result<RunReport, Run
         store: Mutex::new(Store::open(&config.state_path)?),
         fetcher: Fetcher::new(&config.fetch)?,
         config: config.clone(),
+        progress: Arc::clone(&options.progress),
         _lock: lock,
     });
     let tasks: Vec<_> = selected
         .iter()
         .map(|&(site, section)| {
             let shared = Arc::clone(&shared);
-            tokio::spawn(async move { poll_section(&shared, site, section).await })
+            tokio::spawn(async move {
+                let outcome = poll_section(&shared, site, section).await;
+                shared
+                    .progress
+                    .section_done(&shared.config.sites[site].sections[section].id);
+                outcome
+            })
         })
         .collect();
     let mut sections = Vec::with_capacity(tasks.len());
@@ -272,12 +298,14 @@ async fn poll_section(
     let mut sightings = Sightings::default();
     let mut validated: Vec<(Url, Validators)> = Vec::new();
     let mut not_modified = 0;
+    shared.progress.pages_planned(section.urls.len());
     for url in &section.urls {
         let validators = shared.store().validators(url).map_err(store_err)?;
         let fetched = shared
             .fetcher
             .fetch(url, validators.as_ref(), &scope)
             .await
+            .inspect(|_| shared.progress.page_done())
             .map_err(|source| SectionError::StartPage {
                 section: section.id.clone(),
                 source: Box::new(source),
@@ -429,12 +457,14 @@ async fn follow(
         .map(|(i, s)| (i, s.story.link.clone()))
         .collect();
     let fetcher = &shared.fetcher;
+    shared.progress.pages_planned(wanted.len());
     let mut results = futures::stream::iter(wanted)
         .map(|(i, url)| async move { (i, fetcher.fetch(&url, None, scope).await, url) })
         .buffer_unordered(shared.config.fetch.concurrency);
     let mut read = 0;
     let mut failed = Vec::new();
     while let Some((i, result, url)) = results.next().await {
+        shared.progress.page_done();
         let page = match result {
             Ok(Fetched::Page(page)) => page,
             Ok(Fetched::NotModified) => continue,

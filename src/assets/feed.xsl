@@ -448,7 +448,7 @@ h1 {
   border-radius: 0.75rem;
   overflow: hidden;
 }
-.item { padding: 0.9rem 1.25rem; }
+.item { padding: 0.8rem 1.25rem; }
 .item + .item { border-top: 1px solid var(--line); }
 .item-title {
   margin: 0;
@@ -464,7 +464,7 @@ h1 {
   flex-wrap: wrap;
   align-items: center;
   gap: 0.25rem 0.75rem;
-  margin: 0.3rem 0 0;
+  margin: 0.2rem 0 0;
   color: var(--muted);
   font-size: 0.85rem;
 }

@@ -429,19 +429,31 @@ impl Config {
         };
         let positions = Positions::of(text);
         let unknown = schema::unknown_keys(&positions);
-        if !unknown.is_empty() {
-            return Err(invalid(unknown));
-        }
-        let raw: RawConfig =
-            serde_norway::from_str(text).map_err(|e| invalid(vec![syntax_problem(&e)]))?;
+        let raw: RawConfig = if unknown.is_empty() {
+            serde_norway::from_str(text).map_err(|e| invalid(vec![syntax_problem(&e)]))?
+        } else {
+            // Read the rest without the unknown keys, so that its problems are reported too.
+            let mut value: serde_norway::Value =
+                serde_norway::from_str(text).map_err(|e| invalid(vec![syntax_problem(&e)]))?;
+            for problem in &unknown {
+                schema::remove(&mut value, &problem.key);
+            }
+            serde_norway::from_value(value).map_err(|e| {
+                let mut problems = unknown.clone();
+                problems.push(syntax_problem(&e));
+                invalid(problems)
+            })?
+        };
         let mut problems = Vec::new();
         let config = validate(raw, base, &mut problems);
+        for problem in &mut problems {
+            problem.position = positions.find(&problem.key);
+        }
+        let mut problems = [unknown, problems].concat();
         if problems.is_empty() {
             Ok(config)
         } else {
-            for problem in &mut problems {
-                problem.position = positions.find(&problem.key);
-            }
+            problems.sort_by_key(|p| p.position.map(|p| (p.line, p.column)));
             Err(invalid(problems))
         }
     }
@@ -722,7 +734,11 @@ fn compile_fields(
                     } else {
                         format!("{key}[{i}]")
                     };
-                    report(key, format!("invalid CSS selector {text:?}: {e}"));
+                    // scraper prefixes some errors with a note for its developers; the last
+                    // line names the problem.
+                    let why = e.to_string();
+                    let why = why.lines().last().unwrap_or_default();
+                    report(key, format!("invalid CSS selector {text:?}: {why}"));
                     None
                 }
             }

@@ -27,7 +27,7 @@ pub fn unknown_keys(positions: &Positions) -> Vec<Problem> {
             }
             let nearest = known
                 .iter()
-                .map(|k| (strsim::levenshtein(k, &key.name), *k))
+                .map(|k| (strsim::osa_distance(k, &key.name), *k))
                 .filter(|(distance, k)| *distance <= (k.len() / 3).max(2))
                 .min();
             let hint = match nearest {
@@ -46,6 +46,28 @@ pub fn unknown_keys(positions: &Positions) -> Vec<Problem> {
             })
         })
         .collect()
+}
+
+/// Removes the value at `path` (`sites[0].folow`) from a YAML document.
+pub fn remove(document: &mut serde_norway::Value, path: &str) {
+    let parts: Vec<&str> = segments(path).collect();
+    let Some((last, parents)) = parts.split_last() else {
+        return;
+    };
+    let mut node = document;
+    for part in parents {
+        let next = match part.strip_prefix('[').and_then(|p| p.strip_suffix(']')) {
+            Some(index) => index.parse::<usize>().ok().and_then(|i| node.get_mut(i)),
+            None => node.get_mut(*part),
+        };
+        match next {
+            Some(next) => node = next,
+            None => return,
+        }
+    }
+    if let Some(mapping) = node.as_mapping_mut() {
+        mapping.remove(*last);
+    }
 }
 
 /// The keys the mapping at `path` may have; `None` when any key is allowed or the path is not

@@ -1,0 +1,204 @@
+//! The operator's tools: `check`, `preview`, `schema` and `run --json`, as a newcomer uses them.
+
+mod common;
+
+use common::Harness;
+use feedwright::demo::SiteServer;
+
+async fn feedwright(args: &[&str]) -> std::process::Output {
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_feedwright"))
+        .args(args)
+        .env_remove("RUST_LOG")
+        .output()
+        .await
+        .expect("the binary runs")
+}
+
+const TYPOS: &str = r#"output_dir: feeds
+timezone: Asia/Shanghia
+max_item: 100
+sites:
+  - id: chinacom
+    title: 中华网
+    folow: true
+    article:
+      title: ["h1#chan_newsTitle", "h1.article_title"]
+    related:
+      item: ".item_list li"
+      title: "h3.item_title a"
+      link: "h3.item_title a"
+      sorce: ".item_source"
+    sections:
+      - id: news
+        title: 新闻
+        urls: ["https://news.china.com/socialgd/"]
+"#;
+
+const MISTAKES: &str = r#"timezone: Asia/Shanghia
+max_items: 0
+fetch: { concurrency: 0, timeout: 20 parsecs }
+sites:
+  - id: chinacom
+    title: 中华网
+    article:
+      title: ["h1#chan_newsTitle", "h1[["]
+      published: "time@datetime"
+    sections:
+      - id: News
+        title: 新闻
+        urls: ["news.china.com/socialgd/", "ftp://news.china.com/"]
+      - id: News
+        title: 新闻
+        urls: []
+"#;
+
+#[tokio::test]
+async fn check_points_at_every_typo_with_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.yaml");
+    std::fs::write(&path, TYPOS).unwrap();
+    let out = feedwright(&["check", "-c", path.to_str().unwrap()]).await;
+    assert_eq!(out.status.code(), Some(2));
+    let stderr =
+        String::from_utf8_lossy(&out.stderr).replace(path.to_str().unwrap(), "config.yaml");
+    insta::assert_snapshot!("unknown_keys", stderr);
+}
+
+#[tokio::test]
+async fn check_reports_every_invalid_value_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.yaml");
+    // A value serde cannot read is reported first, alone, with its position.
+    std::fs::write(&path, MISTAKES).unwrap();
+    let out = feedwright(&["check", "-c", path.to_str().unwrap()]).await;
+    assert_eq!(out.status.code(), Some(2));
+    let stderr =
+        String::from_utf8_lossy(&out.stderr).replace(path.to_str().unwrap(), "config.yaml");
+    insta::assert_snapshot!("unreadable_value", stderr);
+    // Once it is fixed, every invalid value is reported at once.
+    std::fs::write(&path, MISTAKES.replace("20 parsecs", "20s")).unwrap();
+    let out = feedwright(&["check", "-c", path.to_str().unwrap()]).await;
+    assert_eq!(out.status.code(), Some(2));
+    let stderr =
+        String::from_utf8_lossy(&out.stderr).replace(path.to_str().unwrap(), "config.yaml");
+    insta::assert_snapshot!("invalid_values", stderr);
+}
+
+#[tokio::test]
+async fn the_shipped_config_passes_check_and_the_schema() {
+    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/config.yaml");
+    let out = feedwright(&["check", "-c", config]).await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let schema: serde_json::Value =
+        serde_json::from_slice(&feedwright(&["schema"]).await.stdout).unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("a valid JSON Schema");
+    for file in [
+        config,
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/demo.yaml"),
+    ] {
+        let yaml: serde_json::Value =
+            serde_norway::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
+        let errors: Vec<String> = validator
+            .iter_errors(&yaml)
+            .map(|e| e.to_string())
+            .collect();
+        assert!(errors.is_empty(), "{file}: {errors:?}");
+    }
+    let typo: serde_json::Value = serde_norway::from_str(TYPOS).unwrap();
+    assert!(!validator.is_valid(&typo), "the schema catches typos too");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn preview_shows_the_fields_and_flags_a_broken_selector() {
+    let server = SiteServer::bundled().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.yaml");
+    let text = feedwright::demo::DEMO_CONFIG
+        .replace("{base}", &server.base())
+        .replace(
+            r#"".time-source .source a"]"#,
+            r#"".time-source .source a", ".article-source"]"#,
+        )
+        .replace(r#"published: ".item_time""#, r#"published: ".item-time""#);
+    std::fs::write(&config, text).unwrap();
+    let url = server
+        .url("/socialgd/10000169/20240506/46470275.html")
+        .to_string();
+    let out = feedwright(&["preview", &url, "-c", config.to_str().unwrap(), "-n", "3"]).await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("title      北约：暂未考虑在日设办事处，聚焦实际合作措施"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("published  2024-05-06T09:05:20+08:00 (2024-05-06 01:05:20 UTC)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("source     观察者网"), "{stdout}");
+    assert!(
+        stdout.contains("list      34 entries, first 3:"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("拜登辩论结束后 民主党人慌了 “考虑换人”声浪起！"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("ok  article.title      \"h1#chan_newsTitle\""),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("!!  related.published  matched nothing: [\".item-time\"]"),
+        "{stdout}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_json_gives_a_summary_a_script_can_read() {
+    let h = Harness::new().await;
+    let config = h.write_config();
+    let out = feedwright(&["run", "-c", config.to_str().unwrap(), "--json"]).await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
+    assert_eq!(summary["ok"], true);
+    let sections = summary["sections"].as_array().unwrap();
+    assert_eq!(sections.len(), 3);
+    assert_eq!(sections[0]["section"], "news");
+    assert_eq!(sections[0]["items"], 32);
+    assert_eq!(sections[0]["new"], 32);
+    assert_eq!(sections[0]["rss"], "created");
+    assert_eq!(sections[0]["failed_urls"].as_array().unwrap().len(), 2);
+
+    h.server.set(
+        "/domestic/",
+        feedwright::demo::Resource::status(axum::http::StatusCode::BAD_GATEWAY),
+    );
+    let out = feedwright(&["run", "-c", config.to_str().unwrap(), "--json"]).await;
+    assert_eq!(out.status.code(), Some(1));
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
+    assert_eq!(summary["ok"], false);
+    assert_eq!(summary["sections"][1]["ok"], false);
+    assert!(
+        summary["sections"][1]["error"]
+            .as_str()
+            .unwrap()
+            .contains("502")
+    );
+    assert_eq!(summary["sections"][0]["rss"], "unchanged");
+}
