@@ -35,4 +35,5 @@ pub mod preview;
 pub mod publish;
 pub mod render;
 pub mod run;
+pub mod serve;
 pub mod store;

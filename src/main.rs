@@ -93,6 +93,18 @@ enum Command {
     },
     /// Print the JSON Schema of the configuration (for editors).
     Schema,
+    /// Serve the feeds folder over HTTP (read-only), optionally polling in the background.
+    Serve {
+        /// The configuration file.
+        #[arg(short, long, default_value = "config.yaml")]
+        config: PathBuf,
+        /// Address to listen on (loopback unless told otherwise).
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: std::net::SocketAddr,
+        /// Also poll every DURATION (with the same lock as `run`).
+        #[arg(long, value_name = "DURATION", value_parser = duration)]
+        poll: Option<Duration>,
+    },
     /// Poll forever: one run every interval (with ±10% jitter) until SIGINT or SIGTERM.
     Watch {
         /// The configuration file (read again before every poll).
@@ -138,6 +150,7 @@ fn main() -> ExitCode {
                 config,
                 entries,
             } => preview(&config, site.as_deref(), &url, entries).await,
+            Command::Serve { config, addr, poll } => serve(&config, addr, poll).await,
             Command::Schema => {
                 say!("{:#}", feedwright::config::schema::json_schema());
                 Ok(ExitCode::SUCCESS)
@@ -265,6 +278,49 @@ impl Progress for Bar {
     }
 }
 
+/// Serves the feeds folder until SIGINT or SIGTERM; with `poll`, runs the poller beside it.
+async fn serve(
+    config_path: &Path,
+    addr: std::net::SocketAddr,
+    poll: Option<Duration>,
+) -> anyhow::Result<ExitCode> {
+    let config = Config::load(config_path)?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
+    say!(
+        "serving {} at http://{}/",
+        config.output_dir.display(),
+        listener.local_addr()?
+    );
+    if let Some(interval) = poll {
+        let config_path = config_path.to_owned();
+        tokio::spawn(async move {
+            for poll in 1_u64.. {
+                let started = std::time::Instant::now();
+                let outcome = match Config::load(&config_path) {
+                    Ok(config) => run(&config, &RunOptions::default())
+                        .await
+                        .map_err(anyhow::Error::from),
+                    Err(e) => Err(e.into()),
+                };
+                let wait = interval.mul_f64(0.9 + 0.2 * fastrand::f64());
+                match outcome {
+                    Ok(report) => say!("{}", poll_line(poll, &report, started.elapsed(), wait)),
+                    Err(error) => eprintln!("error: poll {poll}: {error:#}"),
+                }
+                tokio::time::sleep(wait).await;
+            }
+        });
+    }
+    let mut stop = Shutdown::new()?;
+    axum::serve(listener, feedwright::serve::router(&config))
+        .with_graceful_shutdown(async move { stop.wait().await })
+        .await
+        .context("the server failed")?;
+    Ok(ExitCode::SUCCESS)
+}
+
 fn check(config_path: &Path) -> anyhow::Result<ExitCode> {
     let config = Config::load(config_path)?;
     say!(
@@ -295,19 +351,23 @@ fn report_json(report: &RunReport) -> serde_json::Value {
         .sections
         .iter()
         .map(|section| match section {
-            Ok(s) => serde_json::json!({
-                "section": s.section,
-                "ok": true,
-                "items": s.items,
-                "new": s.new,
-                "updated": s.updated,
-                "downloaded": s.downloaded,
-                "not_modified": s.not_modified,
-                "failed_urls": s.failed_urls,
-                "rss": written(s.rss),
-                "atom": written(s.atom),
-                "seconds": s.elapsed.as_secs_f64(),
-            }),
+            Ok(s) => {
+                let mut entry = serde_json::json!({
+                    "section": s.section,
+                    "ok": true,
+                    "items": s.items,
+                    "new": s.new,
+                    "updated": s.updated,
+                    "downloaded": s.downloaded,
+                    "not_modified": s.not_modified,
+                    "failed_urls": s.failed_urls,
+                    "seconds": s.elapsed.as_secs_f64(),
+                });
+                for (format, w) in &s.written {
+                    entry[format.extension()] = written(*w).into();
+                }
+                entry
+            }
             Err(e) => serde_json::json!({
                 "section": e.section(),
                 "ok": false,
@@ -449,8 +509,13 @@ fn report_and_status(report: &RunReport) -> ExitCode {
 }
 
 fn summary_line(s: &SectionSummary) -> String {
+    let files: Vec<String> = s
+        .written
+        .iter()
+        .map(|(format, w)| format!("{} {}", format.extension(), written(*w)))
+        .collect();
     format!(
-        "{}: {} items ({} new, {} updated), {} pages downloaded, {} unchanged, {} failed; rss {}, atom {}; {:.2}s",
+        "{}: {} items ({} new, {} updated), {} pages downloaded, {} unchanged, {} failed; {}; {:.2}s",
         s.section,
         s.items,
         s.new,
@@ -458,8 +523,7 @@ fn summary_line(s: &SectionSummary) -> String {
         s.downloaded,
         s.not_modified,
         s.failed_urls.len(),
-        written(s.rss),
-        written(s.atom),
+        files.join(", "),
         s.elapsed.as_secs_f64()
     )
 }

@@ -14,13 +14,13 @@ use chrono::Utc;
 use futures::StreamExt;
 use url::Url;
 
-use crate::config::{Config, Section, Site};
+use crate::config::{Config, Format, Section, Site};
 use crate::extract::extract;
 use crate::fetch::{FetchError, Fetched, Fetcher, Page, Scope, Validators};
 use crate::lock::{LockError, RunLock};
 use crate::normalize::{self, time::TimeContext};
 use crate::publish::{PublishError, Written, publish};
-use crate::render::{self, FeedInfo};
+use crate::render::{self, FeedInfo, site};
 use crate::store::{Prune, Sighting, Store, StoreError};
 
 /// How long a run waits for another run's lock before giving up.
@@ -126,8 +126,8 @@ pub struct SectionSummary {
     pub downloaded: usize,
     /// Start pages the server said were unchanged (304).
     pub not_modified: usize,
-    pub rss: Written,
-    pub atom: Written,
+    /// What happened to each feed file, in the configured formats' order.
+    pub written: Vec<(Format, Written)>,
     pub elapsed: Duration,
 }
 
@@ -202,37 +202,65 @@ pub async fn run(config: &Config, options: &RunOptions) -> Result<RunReport, Run
             })
         }));
     }
-    write_status(&shared, &sections);
+    write_site_files(&shared, &sections);
     Ok(RunReport { sections })
 }
 
-/// Records each polled section's outcome and rewrites `status.json` for every configured
-/// section. A failure here is logged, not fatal: the feeds are already written.
-fn write_status(shared: &Shared, outcomes: &[Result<SectionSummary, SectionError>]) {
+/// Records each polled section's outcome, then rewrites the files around the feeds for every
+/// configured section: `status.json`, `index.html`, `feeds.opml` and `feed.xsl` (each only if
+/// its bytes change). A failure here is logged, not fatal: the feeds are already written.
+fn write_site_files(shared: &Shared, outcomes: &[Result<SectionSummary, SectionError>]) {
     let now = Utc::now();
-    let store = shared.store();
     let config = &shared.config;
-    let result = outcomes
-        .iter()
-        .try_for_each(|outcome| match outcome {
-            Ok(summary) => store.record_outcome(&summary.section, now, Ok(summary.items)),
-            Err(error) => store.record_outcome(error.section(), now, Err(&error.to_string())),
-        })
-        .and_then(|()| {
-            config
-                .sections()
-                .map(|(_, section)| store.status(&section.id).map(|status| (section, status)))
-                .collect::<Result<Vec<_>, _>>()
-        });
-    let written = result.map_err(|e| e.to_string()).and_then(|statuses| {
-        publish(
-            &config.output_dir.join("status.json"),
-            render::status(&statuses).as_bytes(),
-        )
-        .map_err(|e| e.to_string())
+    let store = shared.store();
+    let recorded = outcomes.iter().try_for_each(|outcome| match outcome {
+        Ok(summary) => store.record_outcome(&summary.section, now, Ok(summary.items)),
+        Err(error) => store.record_outcome(error.section(), now, Err(&error.to_string())),
     });
-    if let Err(error) = written {
-        tracing::error!(%error, "status.json not updated");
+    let gathered = recorded.and_then(|()| {
+        config
+            .sections()
+            .map(|(site, section)| {
+                let status = store.status(&section.id)?;
+                let (items, updated) = store.feed_summary(&section.id, config.max_items)?;
+                let listed = site::Listed {
+                    site,
+                    section,
+                    items,
+                    updated,
+                };
+                Ok(((section, status), listed))
+            })
+            .collect::<Result<Vec<_>, StoreError>>()
+    });
+    drop(store);
+    let (statuses, listed): (Vec<_>, Vec<_>) = match gathered {
+        Ok(rows) => rows.into_iter().unzip(),
+        Err(error) => {
+            tracing::error!(%error, "status.json, index.html and feeds.opml not updated");
+            return;
+        }
+    };
+    let links = site::Links {
+        base_url: config.base_url.as_ref(),
+        formats: &config.formats,
+    };
+    let mut files = vec![
+        (site::STATUS, site::status(&statuses, &config.formats)),
+        (site::INDEX, site::index_html(&listed, links)),
+        (site::OPML, site::opml(&listed, links)),
+    ];
+    if config
+        .formats
+        .iter()
+        .any(|f| matches!(f, Format::Rss | Format::Atom))
+    {
+        files.push((render::FEED_XSL_NAME, render::FEED_XSL.to_owned()));
+    }
+    for (name, text) in files {
+        if let Err(error) = publish(&config.output_dir.join(name), text.as_bytes()) {
+            tracing::error!(%error, "{name} not updated");
+        }
     }
 }
 
@@ -319,16 +347,21 @@ async fn poll_section(
         }
     }
     let downloaded_starts = validated.len();
-    let files = [
-        config.output_dir.join(format!("{}.rss", section.id)),
-        config.output_dir.join(format!("{}.atom", section.id)),
-    ];
-    if downloaded_starts == 0 && files.iter().all(|f| f.exists()) {
-        let items = shared
+    let files: Vec<(Format, std::path::PathBuf)> = config
+        .formats
+        .iter()
+        .map(|&format| {
+            (
+                format,
+                config.output_dir.join(site::file_name(section, format)),
+            )
+        })
+        .collect();
+    if downloaded_starts == 0 && files.iter().all(|(_, f)| f.exists()) {
+        let (items, _) = shared
             .store()
-            .items(&section.id, config.max_items)
-            .map_err(store_err)?
-            .len();
+            .feed_summary(&section.id, config.max_items)
+            .map_err(store_err)?;
         return Ok(SectionSummary {
             section: section.id.clone(),
             items,
@@ -337,8 +370,10 @@ async fn poll_section(
             failed_urls: Vec::new(),
             downloaded: 0,
             not_modified,
-            rss: Written::Unchanged,
-            atom: Written::Unchanged,
+            written: files
+                .iter()
+                .map(|(format, _)| (*format, Written::Unchanged))
+                .collect(),
             elapsed: started.elapsed(),
         });
     }
@@ -367,14 +402,20 @@ async fn poll_section(
     let info = FeedInfo {
         site,
         section,
+        base_url: config.base_url.as_ref(),
         empty_since: now,
     };
-    let publish_err = |source| SectionError::Publish {
-        section: section.id.clone(),
-        source,
-    };
-    let rss = publish(&files[0], render::rss(&info, &items).as_bytes()).map_err(publish_err)?;
-    let atom = publish(&files[1], render::atom(&info, &items).as_bytes()).map_err(publish_err)?;
+    let written = files
+        .iter()
+        .map(|(format, path)| {
+            publish(path, render::feed(*format, &info, &items).as_bytes())
+                .map(|written| (*format, written))
+                .map_err(|source| SectionError::Publish {
+                    section: section.id.clone(),
+                    source,
+                })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(SectionSummary {
         section: section.id.clone(),
         items: items.len(),
@@ -383,8 +424,7 @@ async fn poll_section(
         failed_urls,
         downloaded: downloaded_starts + followed,
         not_modified,
-        rss,
-        atom,
+        written,
         elapsed: started.elapsed(),
     })
 }

@@ -288,7 +288,7 @@ impl Store {
 }
 
 /// The health of a section: its last success, its last error, its feed's size.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SectionStatus {
     pub last_success: Option<String>,
     pub last_error: Option<String>,
@@ -319,6 +319,37 @@ impl Store {
             ),
         };
         result.map(drop).map_err(|e| self.err(e))
+    }
+
+    /// The size and date of `section`'s feed of at most `limit` items, without reading them.
+    pub fn feed_summary(
+        &self,
+        section: &str,
+        limit: usize,
+    ) -> Result<(usize, Option<DateTime<FixedOffset>>), StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT updated FROM items WHERE section = ?1
+                 ORDER BY published_unix DESC, link ASC LIMIT ?2",
+            )
+            .map_err(|e| self.err(e))?;
+        let mut count = 0;
+        let mut newest: Option<DateTime<FixedOffset>> = None;
+        let rows = stmt
+            .query_map(params![section, limit as i64], |row| {
+                row.get::<_, String>(0)
+            })
+            .map_err(|e| self.err(e))?;
+        for row in rows {
+            count += 1;
+            if let Ok(updated) = DateTime::parse_from_rfc3339(&row.map_err(|e| self.err(e))?)
+                && newest.is_none_or(|n| updated.timestamp() > n.timestamp())
+            {
+                newest = Some(updated);
+            }
+        }
+        Ok((count, newest))
     }
 
     /// The recorded health of `section` (empty if it never ran).

@@ -7,6 +7,7 @@ use std::time::{Duration, SystemTime};
 
 use chrono::{DateTime, Utc};
 use common::{Harness, ids, title};
+use feedwright::config::Format;
 use feedwright::demo::Resource;
 use feedwright::publish::Written;
 
@@ -177,8 +178,11 @@ async fn three_polls_keep_items_update_in_place_and_then_change_nothing() {
     for section in &report.sections {
         let summary = section.as_ref().expect("every section is written");
         assert_eq!(
-            (summary.rss, summary.atom),
-            (Written::Unchanged, Written::Unchanged),
+            summary.written,
+            [
+                (Format::Rss, Written::Unchanged),
+                (Format::Atom, Written::Unchanged)
+            ],
             "{summary:?}"
         );
         assert_eq!(summary.downloaded, 0, "{summary:?}");

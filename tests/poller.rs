@@ -6,6 +6,7 @@ use std::collections::HashSet;
 
 use chrono::Utc;
 use common::{Expected, Harness, expected, ids, title};
+use feedwright::config::Format;
 use feedwright::demo::Resource;
 use feedwright::publish::Written;
 
@@ -245,8 +246,11 @@ async fn feed_dates_come_from_the_items_not_the_clock() {
     let report = h.run().await;
     let summary = report.sections[0].as_ref().unwrap();
     assert_eq!(
-        (summary.rss, summary.atom),
-        (Written::Created, Written::Created)
+        summary.written,
+        [
+            (Format::Rss, Written::Created),
+            (Format::Atom, Written::Created)
+        ]
     );
     let (rss, atom) = h.feeds("news");
     let newest = rss

@@ -208,11 +208,49 @@ fn parse_byte_size(text: &str) -> Option<u64> {
     n.checked_mul(factor)
 }
 
+/// A feed format written for every section.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// RSS 2.0, `<section>.rss`.
+    Rss,
+    /// Atom 1.0, `<section>.atom`.
+    Atom,
+    /// JSON Feed 1.1, `<section>.json`.
+    Json,
+}
+
+impl Format {
+    /// The file name extension, which also names the format in the index.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Rss => "rss",
+            Format::Atom => "atom",
+            Format::Json => "json",
+        }
+    }
+
+    /// The media type a server should send.
+    pub fn media_type(self) -> &'static str {
+        match self {
+            Format::Rss => "application/rss+xml",
+            Format::Atom => "application/atom+xml",
+            Format::Json => "application/feed+json",
+        }
+    }
+}
+
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawConfig {
     #[serde(default)]
     output_dir: Option<PathBuf>,
+    /// The public URL of `output_dir`, for self links and absolute links in the index.
+    #[serde(default)]
+    base_url: Option<String>,
+    /// Formats written for every section (default: rss and atom).
+    #[serde(default)]
+    formats: Option<Vec<Format>>,
     #[serde(default)]
     state: Option<PathBuf>,
     #[serde(default)]
@@ -284,6 +322,9 @@ struct RawSection {
     title: String,
     #[serde(default)]
     description: Option<String>,
+    /// The section's page for people (default: its first start URL).
+    #[serde(default)]
+    link: Option<String>,
     urls: Vec<String>,
 }
 
@@ -292,6 +333,10 @@ struct RawSection {
 pub struct Config {
     /// Where feed files are written.
     pub output_dir: PathBuf,
+    /// The public URL of `output_dir` (ends with `/`).
+    pub base_url: Option<Url>,
+    /// The formats written for every section, without repeats.
+    pub formats: Vec<Format>,
     /// The SQLite history file.
     pub state_path: PathBuf,
     /// Newest items per feed.
@@ -361,7 +406,16 @@ pub struct Section {
     pub id: String,
     pub title: String,
     pub description: Option<String>,
+    /// The section's page for people, if configured (else its first start URL is used).
+    pub link: Option<Url>,
     pub urls: Vec<Url>,
+}
+
+impl Section {
+    /// The section's page for people: `link`, else its first start URL.
+    pub fn home(&self) -> Option<&Url> {
+        self.link.as_ref().or(self.urls.first())
+    }
 }
 
 /// Where a value is read from: the element's text, or one of its attributes.
@@ -503,6 +557,31 @@ fn validate(raw: RawConfig, base: &Path, problems: &mut Vec<Problem>) -> Config 
         report("max_items".into(), "must be at least 1".into());
     }
     let fetch = validate_fetch(raw.fetch, &mut report);
+    let base_url = raw.base_url.as_deref().and_then(|text| {
+        let with_slash = if text.ends_with('/') {
+            text.to_owned()
+        } else {
+            format!("{text}/")
+        };
+        parse_http_url(&with_slash)
+            .map_err(|message| report("base_url".into(), message))
+            .ok()
+    });
+    let mut formats = Vec::new();
+    for format in raw
+        .formats
+        .unwrap_or_else(|| vec![Format::Rss, Format::Atom])
+    {
+        if !formats.contains(&format) {
+            formats.push(format);
+        }
+    }
+    if formats.is_empty() {
+        report(
+            "formats".into(),
+            "no formats: nothing would be written".into(),
+        );
+    }
     if raw.sites.is_empty() {
         report("sites".into(), "no sites configured".into());
     }
@@ -597,10 +676,16 @@ fn validate(raw: RawConfig, base: &Path, problems: &mut Vec<Problem>) -> Config 
                     }
                 })
                 .collect();
+            let link = raw_section.link.as_deref().and_then(|text| {
+                parse_http_url(text)
+                    .map_err(|message| report(format!("{skey}.link"), message))
+                    .ok()
+            });
             sections.push(Section {
                 id: raw_section.id,
                 title: raw_section.title,
                 description: raw_section.description,
+                link,
                 urls,
             });
         }
@@ -616,6 +701,8 @@ fn validate(raw: RawConfig, base: &Path, problems: &mut Vec<Problem>) -> Config 
     }
     Config {
         output_dir: base.join(raw.output_dir.unwrap_or_else(|| PathBuf::from("feeds"))),
+        base_url,
+        formats,
         state_path: base.join(raw.state.unwrap_or_else(|| PathBuf::from("feedwright.db"))),
         max_items,
         keep_days: raw.keep_days.unwrap_or(DEFAULT_KEEP_DAYS),

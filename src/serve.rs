@@ -1,0 +1,226 @@
+//! `feedwright serve`: the feeds folder over HTTP, read-only, for readers and browsers.
+//!
+//! Only the files the index lists are served (`index.html` at `/`, `feeds.opml`, `feed.xsl`,
+//! `status.json` and every section's feeds): no directory listing, no other path, no way out of
+//! the folder. Feeds carry their media types with `charset=utf-8`, a weak ETag and
+//! Last-Modified (304 on a repeated conditional request), and are compressed (gzip, brotli)
+//! when the client asks. A browser navigating to a feed (it prefers `text/html`) gets it as
+//! `application/xml`, the type under which browsers apply the feed's XSL stylesheet; feed
+//! readers get `application/rss+xml` and friends. `feeds.opml` links become absolute for the
+//! host the client asked, so that importing it from the server subscribes to real URLs.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use chrono::{DateTime, Utc};
+use tower_http::compression::CompressionLayer;
+
+use crate::config::{Config, Format};
+use crate::render::{self, site};
+
+/// What the server may answer.
+struct Served {
+    dir: PathBuf,
+    names: HashSet<String>,
+    opml_absolute: bool,
+}
+
+/// The file names of the feeds folder that may be served for `config`.
+pub fn served_names(config: &Config) -> HashSet<String> {
+    let mut names: HashSet<String> = [site::INDEX, site::OPML, site::STATUS, render::FEED_XSL_NAME]
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    for (_, section) in config.sections() {
+        for &format in &config.formats {
+            names.insert(site::file_name(section, format));
+        }
+    }
+    names
+}
+
+/// The HTTP application serving `config`'s feeds folder.
+pub fn router(config: &Config) -> Router {
+    let served = Arc::new(Served {
+        dir: config.output_dir.clone(),
+        names: served_names(config),
+        opml_absolute: config.base_url.is_none(),
+    });
+    Router::new()
+        .route("/", get(index))
+        .route("/{name}", get(file))
+        .with_state(served)
+        .layer(CompressionLayer::new())
+}
+
+async fn index(State(served): State<Arc<Served>>, headers: HeaderMap) -> Response {
+    answer(&served, site::INDEX, &headers).await
+}
+
+async fn file(
+    State(served): State<Arc<Served>>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    answer(&served, &name, &headers).await
+}
+
+async fn answer(served: &Served, name: &str, request: &HeaderMap) -> Response {
+    if !served.names.contains(name) {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let path = served.dir.join(name);
+    let (bytes, modified) = match tokio::fs::read(&path).await {
+        Ok(bytes) => {
+            let modified = tokio::fs::metadata(&path)
+                .await
+                .and_then(|m| m.modified())
+                .unwrap_or(SystemTime::UNIX_EPOCH);
+            (bytes, modified)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return StatusCode::NOT_FOUND.into_response();
+        }
+        Err(error) => {
+            tracing::error!(path = %path.display(), %error, "cannot read a served file");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    let modified: DateTime<Utc> = modified.into();
+    let etag = format!(
+        "W/\"{:x}-{:x}\"",
+        bytes.len(),
+        modified.timestamp_nanos_opt().unwrap_or_default()
+    );
+    let last_modified = modified.format("%a, %d %b %Y %H:%M:%S GMT").to_string();
+    let mut headers = HeaderMap::new();
+    let mut set = |name, value: &str| {
+        if let Ok(value) = HeaderValue::from_str(value) {
+            headers.insert(name, value);
+        }
+    };
+    set(header::ETAG, &etag);
+    set(header::LAST_MODIFIED, &last_modified);
+    set(header::CACHE_CONTROL, "no-cache");
+    set(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(header::VARY, "Accept");
+    if not_modified(request, &etag, modified) {
+        return (StatusCode::NOT_MODIFIED, headers).into_response();
+    }
+    set(header::CONTENT_TYPE, content_type(name, request));
+    let body = if name == site::OPML && served.opml_absolute {
+        absolute_opml(&bytes, request)
+    } else {
+        bytes
+    };
+    (StatusCode::OK, headers, Body::from(body)).into_response()
+}
+
+/// True when the client's copy is current: its `If-None-Match` names our ETag (weakly), or,
+/// without one, its `If-Modified-Since` is not older than the file.
+fn not_modified(request: &HeaderMap, etag: &str, modified: DateTime<Utc>) -> bool {
+    let strip = |tag: &str| tag.trim().trim_start_matches("W/").to_owned();
+    if let Some(tags) = request
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+    {
+        return tags
+            .split(',')
+            .any(|t| t.trim() == "*" || strip(t) == strip(etag));
+    }
+    request
+        .get(header::IF_MODIFIED_SINCE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| DateTime::parse_from_rfc2822(v).ok())
+        .is_some_and(|since| since.timestamp() >= modified.timestamp())
+}
+
+fn content_type(name: &str, request: &HeaderMap) -> &'static str {
+    let browser = request
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.trim_start().starts_with("text/html"));
+    let feed = |format: Format| match (browser, format) {
+        (true, Format::Rss | Format::Atom) => "application/xml; charset=utf-8",
+        (_, Format::Rss) => "application/rss+xml; charset=utf-8",
+        (_, Format::Atom) => "application/atom+xml; charset=utf-8",
+        (_, Format::Json) => "application/feed+json; charset=utf-8",
+    };
+    match name.rsplit_once('.').map(|(_, ext)| ext) {
+        Some("rss") => feed(Format::Rss),
+        Some("atom") => feed(Format::Atom),
+        Some("json") if name == site::STATUS => "application/json; charset=utf-8",
+        Some("json") => feed(Format::Json),
+        Some("html") => "text/html; charset=utf-8",
+        Some("opml") => "text/x-opml; charset=utf-8",
+        Some("xsl") => "text/xsl; charset=utf-8",
+        _ => "application/octet-stream",
+    }
+}
+
+/// `feeds.opml` with its relative `xmlUrl`/`htmlUrl` links made absolute for the host the
+/// client asked for.
+fn absolute_opml(bytes: &[u8], request: &HeaderMap) -> Vec<u8> {
+    let Some(host) = request.get(header::HOST).and_then(|v| v.to_str().ok()) else {
+        return bytes.to_vec();
+    };
+    let text = String::from_utf8_lossy(bytes);
+    text.replace("xmlUrl=\"", &format!("xmlUrl=\"http://{host}/"))
+        .replace(&format!("xmlUrl=\"http://{host}/http"), "xmlUrl=\"http")
+        .into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn browsers_get_feeds_as_xml_and_readers_as_feeds() {
+        let mut browser = HeaderMap::new();
+        browser.insert(
+            header::ACCEPT,
+            HeaderValue::from_static("text/html,application/xhtml+xml,*/*;q=0.8"),
+        );
+        assert_eq!(
+            content_type("news.rss", &browser),
+            "application/xml; charset=utf-8"
+        );
+        let reader = HeaderMap::new();
+        assert_eq!(
+            content_type("news.rss", &reader),
+            "application/rss+xml; charset=utf-8"
+        );
+        assert_eq!(
+            content_type("news.atom", &reader),
+            "application/atom+xml; charset=utf-8"
+        );
+        assert_eq!(
+            content_type("news.json", &browser),
+            "application/feed+json; charset=utf-8"
+        );
+        assert_eq!(
+            content_type("status.json", &reader),
+            "application/json; charset=utf-8"
+        );
+    }
+
+    #[test]
+    fn opml_links_become_absolute_for_the_asked_host() {
+        let mut request = HeaderMap::new();
+        request.insert(header::HOST, HeaderValue::from_static("127.0.0.1:8080"));
+        let opml = br#"<outline xmlUrl="news.rss" htmlUrl="https://news.china.com/"/><outline xmlUrl="https://x.example/a.rss"/>"#;
+        let out = String::from_utf8(absolute_opml(opml, &request)).unwrap();
+        assert_eq!(
+            out,
+            r#"<outline xmlUrl="http://127.0.0.1:8080/news.rss" htmlUrl="https://news.china.com/"/><outline xmlUrl="https://x.example/a.rss"/>"#
+        );
+    }
+}
