@@ -1,0 +1,350 @@
+//! `serve` and the files around the feeds: media types, conditional requests, compression,
+//! traversal, the JSON Feed, the index and the OPML, and a real feed reader subscribed through
+//! the OPML.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::Harness;
+use feedwright::config::Format;
+use reqwest::StatusCode;
+use reqwest::header;
+
+/// The fixture site polled once in all three formats, and `serve` on an ephemeral port.
+async fn served() -> (Harness, String) {
+    let mut h = Harness::new().await;
+    h.config.formats = vec![Format::Rss, Format::Atom, Format::Json];
+    assert!(h.run().await.all_ok());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let app = feedwright::serve::router(&h.config);
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (h, base)
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .gzip(false)
+        .brotli(false)
+        .build()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn feeds_have_their_media_types_and_304s() {
+    let (_h, base) = served().await;
+    let http = client();
+    for (path, media_type) in [
+        ("/news.rss", "application/rss+xml; charset=utf-8"),
+        ("/news.atom", "application/atom+xml; charset=utf-8"),
+        ("/news.json", "application/feed+json; charset=utf-8"),
+        ("/", "text/html; charset=utf-8"),
+        ("/feeds.opml", "text/x-opml; charset=utf-8"),
+        ("/feed.xsl", "text/xsl; charset=utf-8"),
+        ("/status.json", "application/json; charset=utf-8"),
+    ] {
+        let response = http.get(format!("{base}{path}")).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        assert_eq!(
+            response.headers()[header::CONTENT_TYPE],
+            media_type,
+            "{path}"
+        );
+        let etag = response.headers()[header::ETAG].clone();
+        let last_modified = response.headers()[header::LAST_MODIFIED].clone();
+        let again = http
+            .get(format!("{base}{path}"))
+            .header(header::IF_NONE_MATCH, etag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), StatusCode::NOT_MODIFIED, "{path}");
+        let since = http
+            .get(format!("{base}{path}"))
+            .header(header::IF_MODIFIED_SINCE, last_modified)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(since.status(), StatusCode::NOT_MODIFIED, "{path}");
+    }
+    let head = http.head(format!("{base}/news.atom")).send().await.unwrap();
+    assert_eq!(head.status(), StatusCode::OK);
+    assert_eq!(head.bytes().await.unwrap().len(), 0);
+    let browser = http
+        .get(format!("{base}/news.rss"))
+        .header(
+            header::ACCEPT,
+            "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        browser.headers()[header::CONTENT_TYPE],
+        "application/xml; charset=utf-8",
+        "browsers apply the XSL"
+    );
+    let text = browser.text().await.unwrap();
+    assert!(text.contains(r#"<?xml-stylesheet type="text/xsl" href="feed.xsl"?>"#));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn responses_are_compressed_when_asked() {
+    let (h, base) = served().await;
+    let http = client();
+    for encoding in ["gzip", "br"] {
+        let response = http
+            .get(format!("{base}/news.atom"))
+            .header(header::ACCEPT_ENCODING, encoding)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.headers()[header::CONTENT_ENCODING], encoding);
+        let compressed = response.bytes().await.unwrap().len();
+        assert!(
+            compressed < h.feed_bytes("news", "atom").len() / 2,
+            "{encoding}: {compressed} bytes"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nothing_outside_the_index_is_reachable() {
+    let (h, base) = served().await;
+    std::fs::write(h.config.output_dir.join("secret.txt"), "no").unwrap();
+    let http = client();
+    for path in [
+        "/secret.txt",
+        "/../config.yaml",
+        "/%2e%2e/config.yaml",
+        "/..%2fconfig.yaml",
+        "/%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+        "/feedwright.db",
+        "/news.rss/../feedwright.db",
+        "//etc/passwd",
+        "/.feedwright-x.tmp",
+        "/feeds/",
+        "/index.html/",
+    ] {
+        let response = http.get(format!("{base}{path}")).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+    }
+    let post = http.post(format!("{base}/news.rss")).send().await.unwrap();
+    assert_eq!(post.status(), StatusCode::METHOD_NOT_ALLOWED);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_json_feed_holds_the_same_items_as_the_atom_feed() {
+    let (h, _) = served().await;
+    for section in ["news", "domestic", "military"] {
+        let json: serde_json::Value =
+            serde_json::from_slice(&h.feed_bytes(section, "json")).unwrap();
+        assert_eq!(json["version"], "https://jsonfeed.org/version/1.1");
+        assert!(
+            json["title"].as_str().is_some_and(|t| !t.is_empty()),
+            "title is required"
+        );
+        let items = json["items"].as_array().expect("items is required");
+        for item in items {
+            assert!(
+                item["id"].as_str().is_some_and(|t| !t.is_empty()),
+                "item id is required"
+            );
+            assert!(
+                item["content_html"].is_string() || item["content_text"].is_string(),
+                "{item}"
+            );
+            let date = item["date_published"].as_str().unwrap();
+            chrono::DateTime::parse_from_rfc3339(date).expect("RFC 3339 dates");
+        }
+        let (_, atom) = h.feeds(section);
+        let json_items: Vec<(&str, chrono::DateTime<chrono::Utc>)> = items
+            .iter()
+            .map(|i| {
+                let at =
+                    chrono::DateTime::parse_from_rfc3339(i["date_published"].as_str().unwrap())
+                        .unwrap();
+                (i["id"].as_str().unwrap(), at.to_utc())
+            })
+            .collect();
+        let atom_items: Vec<(&str, chrono::DateTime<chrono::Utc>)> = atom
+            .entries
+            .iter()
+            .map(|e| (e.id.as_str(), e.published.unwrap()))
+            .collect();
+        assert_eq!(json_items, atom_items, "{section}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_index_and_the_opml_list_every_feed() {
+    let (h, base) = served().await;
+    let http = client();
+    let index = http
+        .get(format!("{base}/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for section in ["news", "domestic", "military"] {
+        for (ext, media_type) in [
+            ("rss", "application/rss+xml"),
+            ("atom", "application/atom+xml"),
+            ("json", "application/feed+json"),
+        ] {
+            let tag = format!(r#"type="{media_type}""#);
+            let href = format!(r#"href="{section}.{ext}""#);
+            assert!(
+                index
+                    .lines()
+                    .any(|l| l.starts_with("<link rel=\"alternate\"")
+                        && l.contains(&tag)
+                        && l.contains(&href)),
+                "{section}.{ext}"
+            );
+        }
+    }
+    assert!(index.contains("32 items"), "item counts are shown");
+    let opml = http
+        .get(format!("{base}/feeds.opml"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let doc = roxmltree::Document::parse(&opml).expect("OPML is well-formed XML");
+    assert_eq!(doc.root_element().attribute("version"), Some("2.0"));
+    let feeds: Vec<&str> = doc
+        .descendants()
+        .filter_map(|n| n.attribute("xmlUrl"))
+        .collect();
+    assert_eq!(feeds.len(), 3);
+    for url in feeds {
+        assert!(
+            url.starts_with(&base),
+            "served OPML links are absolute: {url}"
+        );
+        let feed = http.get(url).send().await.unwrap();
+        assert_eq!(feed.status(), StatusCode::OK, "{url}");
+    }
+    let written = std::fs::read_to_string(h.config.output_dir.join("feeds.opml")).unwrap();
+    let written = roxmltree::Document::parse(&written).unwrap();
+    let names: BTreeSet<&str> = written
+        .descendants()
+        .filter_map(|n| n.attribute("xmlUrl"))
+        .collect();
+    assert_eq!(
+        names,
+        BTreeSet::from(["domestic.rss", "military.rss", "news.rss"]),
+        "relative without base_url"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_base_url_gives_self_links_and_absolute_index_links() {
+    let mut h = Harness::new().await;
+    h.config.base_url = Some(url::Url::parse("https://feeds.example.org/china/").unwrap());
+    assert!(h.run().await.all_ok());
+    let rss = String::from_utf8(h.feed_bytes("news", "rss")).unwrap();
+    assert!(rss.contains(r#"<atom:link href="https://feeds.example.org/china/news.rss" rel="self" type="application/rss+xml"/>"#), "{}", &rss[..600]);
+    let atom = String::from_utf8(h.feed_bytes("news", "atom")).unwrap();
+    assert!(atom.contains(r#"<link href="https://feeds.example.org/china/news.atom" rel="self" type="application/atom+xml"/>"#));
+    h.feeds("news");
+    let opml = std::fs::read_to_string(h.config.output_dir.join("feeds.opml")).unwrap();
+    assert!(opml.contains(r#"xmlUrl="https://feeds.example.org/china/news.rss""#));
+}
+
+/// newsboat (Debian's package, installed by `.ci/run`) subscribed through the served OPML:
+/// every item of every section is in its cache with its title and date.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn newsboat_reads_every_item_through_the_opml() {
+    if std::process::Command::new("newsboat")
+        .arg("-v")
+        .output()
+        .is_err()
+    {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "newsboat is required under CI (apt-get install newsboat)"
+        );
+        eprintln!("warning: newsboat not installed; skipped");
+        return;
+    }
+    let (h, base) = served().await;
+    let dir = tempfile::tempdir().unwrap();
+    let opml = dir.path().join("feeds.opml");
+    let served_opml = client()
+        .get(format!("{base}/feeds.opml"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    std::fs::write(&opml, served_opml).unwrap();
+    let urls = dir.path().join("urls");
+    let cache = dir.path().join("cache.db");
+    let config = dir.path().join("config");
+    std::fs::write(&config, "").unwrap();
+    let newsboat = |args: Vec<std::ffi::OsString>| {
+        let mut command = tokio::process::Command::new("newsboat");
+        command
+            .arg("-u")
+            .arg(&urls)
+            .arg("-c")
+            .arg(&cache)
+            .arg("-C")
+            .arg(&config)
+            .args(args)
+            .env("HOME", dir.path())
+            .stdin(std::process::Stdio::null());
+        command.output()
+    };
+    let import = newsboat(vec!["-i".into(), opml.clone().into()])
+        .await
+        .unwrap();
+    assert!(
+        import.status.success(),
+        "{}",
+        String::from_utf8_lossy(&import.stderr)
+    );
+    let reload = newsboat(vec!["-x".into(), "reload".into()]).await.unwrap();
+    assert!(
+        reload.status.success(),
+        "{}",
+        String::from_utf8_lossy(&reload.stderr)
+    );
+    let db = rusqlite::Connection::open(&cache).unwrap();
+    for section in ["news", "domestic", "military"] {
+        let (rss, _) = h.feeds(section);
+        let feed_url = format!("{base}/{section}.rss");
+        let mut stmt = db
+            .prepare("SELECT guid, title, pubDate FROM rss_item WHERE feedurl = ?1 ORDER BY guid")
+            .unwrap();
+        let cached: Vec<(String, String, i64)> = stmt
+            .query_map([&feed_url], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        let mut expected: Vec<(String, String, i64)> = rss
+            .entries
+            .iter()
+            .map(|e| {
+                (
+                    e.id.clone(),
+                    common::title(e),
+                    e.published.unwrap().timestamp(),
+                )
+            })
+            .collect();
+        expected.sort();
+        assert_eq!(
+            cached, expected,
+            "{section}: newsboat has every item with its title and date"
+        );
+    }
+}
