@@ -357,7 +357,16 @@ async fn poll_section(
             )
         })
         .collect();
-    if downloaded_starts == 0 && files.iter().all(|(_, f)| f.exists()) {
+    // The feeds need writing when their items or their own settings changed, or a file is gone.
+    let fingerprint = render_fingerprint(config, site, section);
+    let current = files.iter().all(|(_, f)| f.exists())
+        && shared
+            .store()
+            .rendered(&section.id)
+            .map_err(store_err)?
+            .as_deref()
+            == Some(fingerprint.as_str());
+    if downloaded_starts == 0 && current {
         let (items, _) = shared
             .store()
             .feed_summary(&section.id, config.max_items)
@@ -392,6 +401,27 @@ async fn poll_section(
         let recorded = store
             .record(&section.id, &sightings.list, &validated, now, prune)
             .map_err(store_err)?;
+        if !recorded.changed() && current {
+            drop(store);
+            let (items, _) = shared
+                .store()
+                .feed_summary(&section.id, config.max_items)
+                .map_err(store_err)?;
+            return Ok(SectionSummary {
+                section: section.id.clone(),
+                items,
+                new: 0,
+                updated: 0,
+                failed_urls,
+                downloaded: downloaded_starts + followed,
+                not_modified,
+                written: files
+                    .iter()
+                    .map(|(format, _)| (*format, Written::Unchanged))
+                    .collect(),
+                elapsed: started.elapsed(),
+            });
+        }
         (
             recorded,
             store
@@ -416,6 +446,10 @@ async fn poll_section(
                 })
         })
         .collect::<Result<Vec<_>, _>>()?;
+    shared
+        .store()
+        .set_rendered(&section.id, &fingerprint)
+        .map_err(store_err)?;
     Ok(SectionSummary {
         section: section.id.clone(),
         items: items.len(),
@@ -427,6 +461,23 @@ async fn poll_section(
         written,
         elapsed: started.elapsed(),
     })
+}
+
+/// Everything besides the items that a section's feed files depend on: when it changes (a new
+/// title in the config, another format, a new feedwright), the feeds are written again even if
+/// no item changed.
+fn render_fingerprint(config: &Config, site: &Site, section: &Section) -> String {
+    format!(
+        "{}\u{1f}{}\u{1f}{}\u{1f}{:?}\u{1f}{:?}\u{1f}{:?}\u{1f}{:?}\u{1f}{}",
+        env!("CARGO_PKG_VERSION"),
+        site.title,
+        section.title,
+        section.description,
+        section.home().map(Url::as_str),
+        config.base_url.as_ref().map(Url::as_str),
+        config.formats,
+        config.max_items
+    )
 }
 
 /// The article (if the page is one) and the list of a start page.

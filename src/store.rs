@@ -56,6 +56,9 @@ CREATE TABLE section_status (
     items         INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
 "#,
+    r#"
+ALTER TABLE section_status ADD COLUMN rendered TEXT;
+"#,
 ];
 
 /// A history operation that failed.
@@ -350,6 +353,31 @@ impl Store {
             }
         }
         Ok((count, newest))
+    }
+
+    /// The fingerprint of the settings `section`'s feeds were last written with.
+    pub fn rendered(&self, section: &str) -> Result<Option<String>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT rendered FROM section_status WHERE section = ?1",
+                [section],
+                |row| row.get(0),
+            )
+            .optional()
+            .map(Option::flatten)
+            .map_err(|e| self.err(e))
+    }
+
+    /// Notes that `section`'s feeds were written with the settings `fingerprint`.
+    pub fn set_rendered(&self, section: &str, fingerprint: &str) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO section_status (section, rendered) VALUES (?1, ?2)
+                 ON CONFLICT (section) DO UPDATE SET rendered = ?2",
+                params![section, fingerprint],
+            )
+            .map(drop)
+            .map_err(|e| self.err(e))
     }
 
     /// The recorded health of `section` (empty if it never ran).

@@ -360,3 +360,48 @@ async fn a_run_killed_mid_way_leaves_a_consistent_state_for_the_next() {
         .collect();
     assert!(leftovers.is_empty(), "no temporary file is left in feeds/");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_changed_setting_rewrites_the_feeds_even_when_no_item_changed() {
+    let mut h = Harness::new().await;
+    assert!(h.run().await.all_ok());
+    assert!(h.run().await.sections.iter().all(|s| {
+        s.as_ref()
+            .unwrap()
+            .written
+            .iter()
+            .all(|(_, w)| *w == Written::Unchanged)
+    }));
+    h.config.sites[0].sections[1].title = "中华网 国内新闻".into();
+    let report = h.run().await;
+    let domestic = report.sections[1].as_ref().unwrap();
+    assert_eq!(domestic.downloaded, 0, "the pages did not change");
+    assert_eq!(
+        domestic.written,
+        [
+            (Format::Rss, Written::Replaced),
+            (Format::Atom, Written::Replaced)
+        ]
+    );
+    let (rss, _) = h.feeds("domestic");
+    assert_eq!(rss.title.unwrap().content, "中华网 国内新闻");
+    let news = report.sections[0].as_ref().unwrap();
+    assert_eq!(
+        news.written,
+        [
+            (Format::Rss, Written::Unchanged),
+            (Format::Atom, Written::Unchanged)
+        ]
+    );
+    std::fs::remove_file(h.feed_path("news", "atom")).unwrap();
+    let report = h.run().await;
+    let news = report.sections[0].as_ref().unwrap();
+    assert_eq!(
+        news.written,
+        [
+            (Format::Rss, Written::Unchanged),
+            (Format::Atom, Written::Created)
+        ],
+        "a deleted feed comes back"
+    );
+}

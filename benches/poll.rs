@@ -1,0 +1,332 @@
+//! The end-to-end benchmark: a synthetic china.com-shaped site on 127.0.0.1, polled by
+//! feedwright (cold with following, warm, list only), by rsspls (list only), and by the floor: a
+//! minimal program that only fetches the same pages with reqwest and parses them with scraper.
+//!
+//!     cargo bench --bench poll -- [--sections 200] [--follow 5] [--entries 40] [--rsspls PATH]
+//!
+//! Each program runs as a child process (process start included, as cron runs it); its CPU time
+//! and peak memory come from `wait4`, its requests from the server's counters. The server runs
+//! in this process, on one thread. See BENCHMARKS.md for the numbers and the machine.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use feedwright::demo::{Hits, Resource, SiteServer};
+use futures::StreamExt;
+
+struct Options {
+    sections: usize,
+    follow: usize,
+    entries: usize,
+    rsspls: Option<PathBuf>,
+}
+
+fn options() -> Options {
+    let mut options = Options {
+        sections: 200,
+        follow: 5,
+        entries: 40,
+        rsspls: None,
+    };
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut i = 0;
+    while i < args.len() {
+        let value = args.get(i + 1).cloned().unwrap_or_default();
+        match args[i].as_str() {
+            "--sections" => options.sections = value.parse().expect("--sections N"),
+            "--follow" => options.follow = value.parse().expect("--follow N"),
+            "--entries" => options.entries = value.parse().expect("--entries N"),
+            "--rsspls" => options.rsspls = Some(PathBuf::from(value)),
+            _ => {
+                i += 1;
+                continue;
+            }
+        }
+        i += 2;
+    }
+    if options.rsspls.is_none() {
+        options.rsspls = ["rsspls", "/tmp/rsspls/bin/rsspls"]
+            .iter()
+            .map(PathBuf::from)
+            .find(|p| Command::new(p).arg("--version").output().is_ok());
+    }
+    options
+}
+
+const PARAGRAPH: &str = "美国驻北约大使朱莉安·史密斯于5月3日在接受日本广播协会（NHK）的线上专访时，澄清了有关北约计划在日本设立办事处的传言。她表示当前并未考虑开设办事处，而是专注于其他更为实际的合作措施。";
+
+fn header(title: &str) -> String {
+    let nav: String = (0..30)
+        .map(|i| format!(r#"<li><a href="/channel{i}/">频道{i}</a></li>"#))
+        .collect();
+    format!(
+        r#"<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{title}_新闻频道_中华网</title>
+<link rel="stylesheet" href="/css/news.css"><script>var _hmt=_hmt||[];(function(){{var hm=document.createElement("script");hm.src="https://hm.example/hm.js";}})();</script></head>
+<body><div class="chan_header"><a class="logo" href="https://www.china.com/">中华网 china.com</a><ul class="nav">{nav}</ul></div>"#
+    )
+}
+
+fn footer() -> String {
+    let links: String = (0..40)
+        .map(|i| format!(r#"<a href="/about/{i}.html">关于我们{i}</a> "#))
+        .collect();
+    format!(r#"<div class="footer">{links}<p>Copyright &copy; 中华网</p></div></body></html>"#)
+}
+
+fn time(section: usize, entry: usize) -> String {
+    let minutes = (section * 7 + entry * 13) % 1440;
+    format!("2024-06-28 {:02}:{:02}:{:02}", minutes / 60, minutes % 60, (section + entry) % 60)
+}
+
+fn entry(href: &str, title: &str, time: &str) -> String {
+    format!(
+        r#"<li><h3 class="item_title"><a href="{href}" target="_blank">{title}</a></h3><div class="item_info"><a href="{href}" class="item_short">{title}</a><em class="item_time">{time}</em></div></li>"#
+    )
+}
+
+/// The synthetic site: per section a channel page whose first `follow` entries are articles on
+/// this host (followed) and the others on another host name (listed only).
+fn site(options: &Options, other_host: &str) -> HashMap<String, Resource> {
+    let mut pages = HashMap::new();
+    for s in 0..options.sections {
+        let entries: String = (0..options.entries)
+            .map(|e| {
+                let href = if e < options.follow {
+                    format!("/s{s}/a{e}.html")
+                } else {
+                    format!("{other_host}/s{s}/a{e}.html")
+                };
+                entry(&href, &format!("第{s}频道新闻{e}：北约暂未考虑在日设办事处"), &time(s, e))
+            })
+            .collect();
+        let list = format!(
+            r#"{}<div class="wp_title">频道{s}</div><ul class="item_list">{entries}</ul>{}"#,
+            header(&format!("频道{s}")),
+            footer()
+        );
+        pages.insert(format!("/s{s}/"), Resource::html(list));
+        for e in 0..options.follow {
+            let body: String = (0..8).map(|p| format!("<p>{PARAGRAPH}{p}</p>")).collect();
+            let hot: String = (0..10)
+                .map(|h| entry(&format!("/hot/{h}.html"), &format!("热点新闻{h}"), &time(s, h)))
+                .collect();
+            let article = format!(
+                r#"{}<h1 id="chan_newsTitle">第{s}频道新闻{e}：北约暂未考虑在日设办事处</h1>
+<div id="chan_newsInfo"><div class="chan_newsInfo_link">关键词：</div>{}&nbsp;&nbsp;<span class="chan_newsInfo_source"><a href="https://www.guancha.cn/">观察者网</a></span></div>
+<div id="chan_newsDetail">{body}<p><img src="/p.gif" data-original="/img/{s}/{e}.jpg"></p><p>（责任编辑：卢其龙 CN070）</p></div>
+<div class="chan_hot"><ul class="item_list">{hot}</ul></div>{}"#,
+                header("文章"),
+                time(s, e),
+                footer()
+            );
+            pages.insert(format!("/s{s}/a{e}.html"), Resource::html(article));
+        }
+    }
+    pages
+}
+
+fn feedwright_config(options: &Options, base: &str, follow: bool) -> String {
+    let mut yaml = format!(
+        r##"fetch: {{ per_host_delay: 0ms, retries: 0, concurrency: 4 }}
+sites:
+  - id: bench
+    title: 中华网
+    article:
+      title: "h1#chan_newsTitle"
+      published: "#chan_newsInfo"
+      source: ".chan_newsInfo_source"
+      body: "#chan_newsDetail"
+    related: {{ item: ".item_list li", title: "h3.item_title a", link: "h3.item_title a", published: ".item_time" }}
+    follow: {follow}
+    sections:
+"##
+    );
+    for s in 0..options.sections {
+        let _ = writeln!(yaml, "      - {{ id: s{s}, title: 频道{s}, urls: [\"{base}/s{s}/\"] }}");
+    }
+    yaml
+}
+
+fn rsspls_config(options: &Options, base: &str, output: &Path) -> String {
+    let mut toml = format!("[rsspls]\noutput = \"{}\"\n", output.display());
+    for s in 0..options.sections {
+        let _ = write!(
+            toml,
+            "\n[[feed]]\ntitle = \"频道{s}\"\nfilename = \"s{s}.rss\"\n[feed.config]\nurl = \"{base}/s{s}/\"\nitem = \".item_list li\"\nheading = \"h3.item_title a\"\nlink = \"h3.item_title a\"\ndate = \".item_time\"\n"
+        );
+    }
+    toml
+}
+
+/// What one child process cost.
+struct Cost {
+    wall: Duration,
+    cpu: Duration,
+    max_rss_kib: i64,
+    hits: Hits,
+    status: i32,
+}
+
+#[expect(clippy::zombie_processes, reason = "the child is reaped by wait4, which also reports its rusage")]
+fn measure(server: &SiteServer, command: &mut Command) -> Cost {
+    let before = server.total_hits();
+    let started = Instant::now();
+    let child = command
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("the program starts");
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    // SAFETY: `usage` is a plain C struct that wait4 fills in; `pid` is our own child.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: as above; the pointers are valid for the duration of the call.
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(waited, pid, "wait4 failed");
+    let wall = started.elapsed();
+    let tv = |t: libc::timeval| Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64);
+    let after = server.total_hits();
+    Cost {
+        wall,
+        cpu: tv(usage.ru_utime) + tv(usage.ru_stime),
+        max_rss_kib: usage.ru_maxrss,
+        hits: Hits {
+            requests: after.requests - before.requests,
+            full: after.full - before.full,
+        },
+        status: libc::WEXITSTATUS(status),
+    }
+}
+
+/// The floor: fetch every URL in the file with reqwest (4 at a time) and parse it with scraper.
+fn floor(urls_file: &Path) {
+    let urls: Vec<String> = std::fs::read_to_string(urls_file)
+        .expect("the URL list")
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+    let selector = scraper::Selector::parse(".item_list li").expect("a selector");
+    runtime.block_on(async {
+        let client = reqwest::Client::new();
+        let mut pages = futures::stream::iter(urls)
+            .map(|url| {
+                let client = client.clone();
+                async move { client.get(url).send().await.expect("fetched").text().await.expect("a body") }
+            })
+            .buffer_unordered(4);
+        let mut entries = 0;
+        while let Some(page) = pages.next().await {
+            entries += scraper::Html::parse_document(&page).select(&selector).count();
+        }
+        assert!(entries > 0);
+    });
+}
+
+fn row(table: &mut String, name: &str, cost: &Cost, pages: usize) {
+    let per_page = cost.cpu.as_secs_f64() * 1000.0 / pages.max(1) as f64;
+    let _ = writeln!(
+        table,
+        "| {name} | {pages} | {:.2} | {:.3} | {per_page:.3} | {:.1} | {} | {} | {} |",
+        cost.wall.as_secs_f64(),
+        cost.cpu.as_secs_f64(),
+        cost.max_rss_kib as f64 / 1024.0,
+        cost.hits.requests,
+        cost.hits.full,
+        cost.status
+    );
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("--floor") {
+        floor(Path::new(&args[2]));
+        return;
+    }
+    if args.iter().any(|a| a == "--list") {
+        println!("poll: bench");
+        return;
+    }
+    let options = options();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let server = runtime.block_on(SiteServer::start(HashMap::new())).expect("the server starts");
+    let base = server.base();
+    let other_host = base.replace("127.0.0.1", "localhost");
+    for (path, page) in site(&options, &other_host) {
+        server.set(&path, page);
+    }
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).expect("written");
+        path
+    };
+    let follow_config = write("follow.yaml", &feedwright_config(&options, &base, true));
+    let list_config = write("list.yaml", &feedwright_config(&options, &base, false));
+    let list_urls: Vec<String> = (0..options.sections).map(|s| format!("{base}/s{s}/")).collect();
+    let mut all_urls = list_urls.clone();
+    for s in 0..options.sections {
+        all_urls.extend((0..options.follow).map(|e| format!("{base}/s{s}/a{e}.html")));
+    }
+    let list_file = write("list.txt", &list_urls.join("\n"));
+    let all_file = write("all.txt", &all_urls.join("\n"));
+    let feedwright = env!("CARGO_BIN_EXE_feedwright");
+    let me = std::env::current_exe().expect("this program");
+    let run = |config: &Path| {
+        let mut command = Command::new(feedwright);
+        command.args(["run", "-q", "-c"]).arg(config);
+        command
+    };
+    let follow_pages = options.sections * (1 + options.follow);
+
+    let mut table = String::from(
+        "| run | pages | wall s | CPU s | CPU ms/page | peak MiB | requests | full downloads | exit |\n|---|---|---|---|---|---|---|---|---|\n",
+    );
+    let cold = measure(&server, &mut run(&follow_config));
+    row(&mut table, "feedwright cold, following", &cold, follow_pages);
+    let warm = measure(&server, &mut run(&follow_config));
+    row(&mut table, "feedwright warm (nothing changed)", &warm, follow_pages);
+    let floor_all = measure(&server, Command::new(&me).arg("--floor").arg(&all_file));
+    row(&mut table, "floor: reqwest + scraper, same pages", &floor_all, follow_pages);
+    let list = measure(&server, &mut run(&list_config));
+    row(&mut table, "feedwright cold, list only", &list, options.sections);
+    let floor_list = measure(&server, Command::new(&me).arg("--floor").arg(&list_file));
+    row(&mut table, "floor: reqwest + scraper, list pages", &floor_list, options.sections);
+    let rsspls = options.rsspls.as_ref().map(|bin| {
+        let output = dir.path().join("rsspls-feeds");
+        std::fs::create_dir_all(&output).expect("a folder");
+        let config = write("rsspls.toml", &rsspls_config(&options, &base, &output));
+        let cost = measure(
+            &server,
+            Command::new(bin)
+                .arg("--config")
+                .arg(&config)
+                .env("XDG_CACHE_HOME", dir.path().join("rsspls-cache")),
+        );
+        row(&mut table, "rsspls, list only", &cost, options.sections);
+        cost
+    });
+
+    let ratio = |a: &Cost, b: &Cost| a.cpu.as_secs_f64() / b.cpu.as_secs_f64().max(1e-9);
+    println!(
+        "synthetic site: {} sections x (1 list page of {} entries + {} followed articles)\n",
+        options.sections, options.entries, options.follow
+    );
+    println!("{table}");
+    println!("cold with following / floor (CPU per page): {:.2}  (target <= 2)", ratio(&cold, &floor_all));
+    println!("warm / cold (CPU): {:.1}%  (target < 5%), full downloads in the warm poll: {}", 100.0 * ratio(&warm, &cold), warm.hits.full);
+    if let Some(rsspls) = &rsspls {
+        println!("list only: feedwright / rsspls (CPU per page): {:.2}  (target <= 0.5)", ratio(&list, rsspls));
+    } else {
+        println!("rsspls not found (cargo install rsspls, or --rsspls PATH): comparison skipped");
+    }
+    println!("list only: feedwright / floor (CPU per page): {:.2}", ratio(&list, &floor_list));
+    println!("peak memory of the cold poll: {:.1} MiB (target < 64)", cold.max_rss_kib as f64 / 1024.0);
+}
