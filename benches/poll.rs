@@ -78,7 +78,12 @@ fn footer() -> String {
 
 fn time(section: usize, entry: usize) -> String {
     let minutes = (section * 7 + entry * 13) % 1440;
-    format!("2024-06-28 {:02}:{:02}:{:02}", minutes / 60, minutes % 60, (section + entry) % 60)
+    format!(
+        "2024-06-28 {:02}:{:02}:{:02}",
+        minutes / 60,
+        minutes % 60,
+        (section + entry) % 60
+    )
 }
 
 fn entry(href: &str, title: &str, time: &str) -> String {
@@ -99,7 +104,11 @@ fn site(options: &Options, other_host: &str) -> HashMap<String, Resource> {
                 } else {
                     format!("{other_host}/s{s}/a{e}.html")
                 };
-                entry(&href, &format!("第{s}频道新闻{e}：北约暂未考虑在日设办事处"), &time(s, e))
+                entry(
+                    &href,
+                    &format!("第{s}频道新闻{e}：北约暂未考虑在日设办事处"),
+                    &time(s, e),
+                )
             })
             .collect();
         let list = format!(
@@ -111,7 +120,13 @@ fn site(options: &Options, other_host: &str) -> HashMap<String, Resource> {
         for e in 0..options.follow {
             let body: String = (0..8).map(|p| format!("<p>{PARAGRAPH}{p}</p>")).collect();
             let hot: String = (0..10)
-                .map(|h| entry(&format!("/hot/{h}.html"), &format!("热点新闻{h}"), &time(s, h)))
+                .map(|h| {
+                    entry(
+                        &format!("/hot/{h}.html"),
+                        &format!("热点新闻{h}"),
+                        &time(s, h),
+                    )
+                })
                 .collect();
             let article = format!(
                 r#"{}<h1 id="chan_newsTitle">第{s}频道新闻{e}：北约暂未考虑在日设办事处</h1>
@@ -145,7 +160,10 @@ sites:
 "##
     );
     for s in 0..options.sections {
-        let _ = writeln!(yaml, "      - {{ id: s{s}, title: 频道{s}, urls: [\"{base}/s{s}/\"] }}");
+        let _ = writeln!(
+            yaml,
+            "      - {{ id: s{s}, title: 频道{s}, urls: [\"{base}/s{s}/\"] }}"
+        );
     }
     yaml
 }
@@ -170,7 +188,10 @@ struct Cost {
     status: i32,
 }
 
-#[expect(clippy::zombie_processes, reason = "the child is reaped by wait4, which also reports its rusage")]
+#[expect(
+    clippy::zombie_processes,
+    reason = "the child is reaped by wait4, which also reports its rusage"
+)]
 fn measure(server: &SiteServer, command: &mut Command) -> Cost {
     let before = server.total_hits();
     let started = Instant::now();
@@ -187,7 +208,9 @@ fn measure(server: &SiteServer, command: &mut Command) -> Cost {
     let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
     assert_eq!(waited, pid, "wait4 failed");
     let wall = started.elapsed();
-    let tv = |t: libc::timeval| Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64);
+    let tv = |t: libc::timeval| {
+        Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
+    };
     let after = server.total_hits();
     Cost {
         wall,
@@ -215,12 +238,23 @@ fn floor(urls_file: &Path) {
         let mut pages = futures::stream::iter(urls)
             .map(|url| {
                 let client = client.clone();
-                async move { client.get(url).send().await.expect("fetched").text().await.expect("a body") }
+                async move {
+                    client
+                        .get(url)
+                        .send()
+                        .await
+                        .expect("fetched")
+                        .text()
+                        .await
+                        .expect("a body")
+                }
             })
             .buffer_unordered(4);
         let mut entries = 0;
         while let Some(page) = pages.next().await {
-            entries += scraper::Html::parse_document(&page).select(&selector).count();
+            entries += scraper::Html::parse_document(&page)
+                .select(&selector)
+                .count();
         }
         assert!(entries > 0);
     });
@@ -256,7 +290,9 @@ fn main() {
         .enable_all()
         .build()
         .expect("a runtime");
-    let server = runtime.block_on(SiteServer::start(HashMap::new())).expect("the server starts");
+    let server = runtime
+        .block_on(SiteServer::start(HashMap::new()))
+        .expect("the server starts");
     let base = server.base();
     let other_host = base.replace("127.0.0.1", "localhost");
     for (path, page) in site(&options, &other_host) {
@@ -270,7 +306,9 @@ fn main() {
     };
     let follow_config = write("follow.yaml", &feedwright_config(&options, &base, true));
     let list_config = write("list.yaml", &feedwright_config(&options, &base, false));
-    let list_urls: Vec<String> = (0..options.sections).map(|s| format!("{base}/s{s}/")).collect();
+    let list_urls: Vec<String> = (0..options.sections)
+        .map(|s| format!("{base}/s{s}/"))
+        .collect();
     let mut all_urls = list_urls.clone();
     for s in 0..options.sections {
         all_urls.extend((0..options.follow).map(|e| format!("{base}/s{s}/a{e}.html")));
@@ -290,15 +328,40 @@ fn main() {
         "| run | pages | wall s | CPU s | CPU ms/page | peak MiB | requests | full downloads | exit |\n|---|---|---|---|---|---|---|---|---|\n",
     );
     let cold = measure(&server, &mut run(&follow_config));
-    row(&mut table, "feedwright cold, following", &cold, follow_pages);
+    row(
+        &mut table,
+        "feedwright cold, following",
+        &cold,
+        follow_pages,
+    );
     let warm = measure(&server, &mut run(&follow_config));
-    row(&mut table, "feedwright warm (nothing changed)", &warm, follow_pages);
+    row(
+        &mut table,
+        "feedwright warm (nothing changed)",
+        &warm,
+        follow_pages,
+    );
     let floor_all = measure(&server, Command::new(&me).arg("--floor").arg(&all_file));
-    row(&mut table, "floor: reqwest + scraper, same pages", &floor_all, follow_pages);
+    row(
+        &mut table,
+        "floor: reqwest + scraper, same pages",
+        &floor_all,
+        follow_pages,
+    );
     let list = measure(&server, &mut run(&list_config));
-    row(&mut table, "feedwright cold, list only", &list, options.sections);
+    row(
+        &mut table,
+        "feedwright cold, list only",
+        &list,
+        options.sections,
+    );
     let floor_list = measure(&server, Command::new(&me).arg("--floor").arg(&list_file));
-    row(&mut table, "floor: reqwest + scraper, list pages", &floor_list, options.sections);
+    row(
+        &mut table,
+        "floor: reqwest + scraper, list pages",
+        &floor_list,
+        options.sections,
+    );
     let rsspls = options.rsspls.as_ref().map(|bin| {
         let output = dir.path().join("rsspls-feeds");
         std::fs::create_dir_all(&output).expect("a folder");
@@ -320,13 +383,29 @@ fn main() {
         options.sections, options.entries, options.follow
     );
     println!("{table}");
-    println!("cold with following / floor (CPU per page): {:.2}  (target <= 2)", ratio(&cold, &floor_all));
-    println!("warm / cold (CPU): {:.1}%  (target < 5%), full downloads in the warm poll: {}", 100.0 * ratio(&warm, &cold), warm.hits.full);
+    println!(
+        "cold with following / floor (CPU per page): {:.2}  (target <= 2)",
+        ratio(&cold, &floor_all)
+    );
+    println!(
+        "warm / cold (CPU): {:.1}%  (target < 5%), full downloads in the warm poll: {}",
+        100.0 * ratio(&warm, &cold),
+        warm.hits.full
+    );
     if let Some(rsspls) = &rsspls {
-        println!("list only: feedwright / rsspls (CPU per page): {:.2}  (target <= 0.5)", ratio(&list, rsspls));
+        println!(
+            "list only: feedwright / rsspls (CPU per page): {:.2}  (target <= 0.5)",
+            ratio(&list, rsspls)
+        );
     } else {
         println!("rsspls not found (cargo install rsspls, or --rsspls PATH): comparison skipped");
     }
-    println!("list only: feedwright / floor (CPU per page): {:.2}", ratio(&list, &floor_list));
-    println!("peak memory of the cold poll: {:.1} MiB (target < 64)", cold.max_rss_kib as f64 / 1024.0);
+    println!(
+        "list only: feedwright / floor (CPU per page): {:.2}",
+        ratio(&list, &floor_list)
+    );
+    println!(
+        "peak memory of the cold poll: {:.1} MiB (target < 64)",
+        cold.max_rss_kib as f64 / 1024.0
+    );
 }

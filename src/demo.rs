@@ -74,7 +74,7 @@ impl Resource {
 /// Requests the server answered for one path.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Hits {
-    /// All requests.
+    /// All requests, counted when they arrive.
     pub requests: usize,
     /// Requests answered with a full body (status 200).
     pub full: usize,
@@ -213,6 +213,7 @@ async fn answer(State(state): State<Arc<SiteState>>, request: Request) -> Respon
     {
         lock(&state.user_agents).push(agent.to_owned());
     }
+    lock(&state.hits).entry(path.clone()).or_default().requests += 1;
     let resource = lock(&state.pages).get_mut(&path).and_then(|answers| {
         if answers.len() > 1 {
             Some(answers.remove(0))
@@ -248,11 +249,8 @@ async fn answer(State(state): State<Arc<SiteState>>, request: Request) -> Respon
             }
         }
     };
-    let mut hits = lock(&state.hits);
-    let entry = hits.entry(path).or_default();
-    entry.requests += 1;
     if response.status() == StatusCode::OK {
-        entry.full += 1;
+        lock(&state.hits).entry(path).or_default().full += 1;
     }
     response
 }

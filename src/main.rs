@@ -14,8 +14,8 @@ use feedwright::demo::SiteServer;
 use feedwright::publish::Written;
 use feedwright::run::{Progress, RunError, RunOptions, RunReport, SectionSummary, run};
 
-/// Prints a line on stdout; a closed stdout (`feedwright schema | head`) ends the program
-/// quietly instead of panicking.
+/// Prints a line on stdout; a closed stdout (`feedwright schema | head`) is not an error worth
+/// a panic: the rest of the output is dropped and the program goes on to its exit status.
 macro_rules! say {
     ($($arg:tt)*) => {
         say_raw(&format!("{}\n", format_args!($($arg)*)))
@@ -25,10 +25,9 @@ macro_rules! say {
 fn say_raw(text: &str) {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
-    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        if e.kind() == std::io::ErrorKind::BrokenPipe {
-            std::process::exit(0);
-        }
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush())
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
         eprintln!("error: cannot write to stdout: {e}");
     }
 }
@@ -102,7 +101,7 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: std::net::SocketAddr,
         /// Also poll every DURATION (with the same lock as `run`).
-        #[arg(long, value_name = "DURATION", value_parser = duration)]
+        #[arg(long, value_name = "DURATION", value_parser = interval)]
         poll: Option<Duration>,
     },
     /// Poll forever: one run every interval (with ±10% jitter) until SIGINT or SIGTERM.
@@ -114,7 +113,7 @@ enum Command {
         #[arg(short, long = "section", value_name = "ID")]
         sections: Vec<String>,
         /// Time between two polls.
-        #[arg(short, long, value_name = "DURATION", default_value = "10m", value_parser = duration)]
+        #[arg(short, long, value_name = "DURATION", default_value = "10m", value_parser = interval)]
         interval: Duration,
     },
     /// Serve bundled china.com-shaped pages on 127.0.0.1 and poll them into feeds (no network).
@@ -206,6 +205,16 @@ fn exit_status(error: &anyhow::Error) -> u8 {
     }
 }
 
+fn interval(text: &str) -> Result<Duration, String> {
+    duration(text).and_then(|d| {
+        if d.is_zero() {
+            Err("must be longer than 0".to_owned())
+        } else {
+            Ok(d)
+        }
+    })
+}
+
 fn duration(text: &str) -> Result<Duration, String> {
     feedwright::config::parse_duration(text)
         .ok_or_else(|| format!("invalid duration {text:?} (examples: 500ms, 30s, 10m, 1h)"))
@@ -295,23 +304,7 @@ async fn serve(
     );
     if let Some(interval) = poll {
         let config_path = config_path.to_owned();
-        tokio::spawn(async move {
-            for poll in 1_u64.. {
-                let started = std::time::Instant::now();
-                let outcome = match Config::load(&config_path) {
-                    Ok(config) => run(&config, &RunOptions::default())
-                        .await
-                        .map_err(anyhow::Error::from),
-                    Err(e) => Err(e.into()),
-                };
-                let wait = interval.mul_f64(0.9 + 0.2 * fastrand::f64());
-                match outcome {
-                    Ok(report) => say!("{}", poll_line(poll, &report, started.elapsed(), wait)),
-                    Err(error) => eprintln!("error: poll {poll}: {error:#}"),
-                }
-                tokio::time::sleep(wait).await;
-            }
-        });
+        tokio::spawn(async move { poll_forever(&config_path, Vec::new(), interval).await });
     }
     let mut stop = Shutdown::new()?;
     axum::serve(listener, feedwright::serve::router(&config))
@@ -342,7 +335,11 @@ async fn preview(
     let site = feedwright::preview::choose_site(&config, site, url)?;
     let shown = feedwright::preview::preview(&config, site, url, entries).await?;
     say_raw(&shown.to_string());
-    Ok(ExitCode::SUCCESS)
+    Ok(if shown.has_warnings() {
+        ExitCode::from(EXIT_FAILED)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// The run's summary as JSON: `{"ok": bool, "sections": [...]}`.
@@ -371,7 +368,7 @@ fn report_json(report: &RunReport) -> serde_json::Value {
             Err(e) => serde_json::json!({
                 "section": e.section(),
                 "ok": false,
-                "error": e.to_string(),
+                "error": chain(e),
             }),
         })
         .collect();
@@ -396,42 +393,62 @@ fn status(report: &RunReport) -> ExitCode {
 
 /// Polls until SIGINT or SIGTERM. A signal cancels the poll at its next await point; a
 /// section's history transaction and feed writes have none, so a write in progress completes.
+/// The configuration is checked first (exit status 2), then read again before every poll.
 async fn watch(
     config_path: &Path,
     sections: Vec<String>,
     interval: Duration,
 ) -> anyhow::Result<ExitCode> {
+    Config::load(config_path)?;
     let mut stop = Shutdown::new()?;
+    tokio::select! {
+        () = poll_forever(config_path, sections, interval) => {}
+        () = stop.wait() => {}
+    }
+    say!("stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One poll every `interval` (±10% jitter), one line each; errors are printed and polling goes on.
+async fn poll_forever(config_path: &Path, sections: Vec<String>, interval: Duration) {
     let options = RunOptions {
         sections,
         ..RunOptions::default()
     };
     for poll in 1_u64.. {
         let started = std::time::Instant::now();
-        let outcome = tokio::select! {
-            outcome = async {
-                let config = Config::load(config_path)?;
-                anyhow::Ok(run(&config, &options).await?)
-            } => outcome,
-            () = stop.wait() => break,
-        };
+        let outcome = async {
+            let config = Config::load(config_path)?;
+            anyhow::Ok(run(&config, &options).await?)
+        }
+        .await;
         let wait = interval.mul_f64(0.9 + 0.2 * fastrand::f64());
         match outcome {
             Ok(report) => {
                 for error in report.sections.iter().filter_map(|s| s.as_ref().err()) {
-                    eprintln!("error: {error}");
+                    eprintln!("error: {}", chain(error));
                 }
                 say!("{}", poll_line(poll, &report, started.elapsed(), wait));
             }
             Err(error) => eprintln!("error: poll {poll}: {error:#}"),
         }
-        tokio::select! {
-            () = tokio::time::sleep(wait) => {}
-            () = stop.wait() => break,
-        }
+        tokio::time::sleep(wait).await;
     }
-    say!("stopped");
-    Ok(ExitCode::SUCCESS)
+}
+
+/// An error and its causes, `: `-separated, as anyhow's `{:#}` prints them.
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let message = cause.to_string();
+        if !text.contains(&message) {
+            text.push_str(": ");
+            text.push_str(&message);
+        }
+        source = cause.source();
+    }
+    text
 }
 
 fn poll_line(poll: u64, report: &RunReport, elapsed: Duration, next: Duration) -> String {
@@ -502,7 +519,7 @@ fn report_and_status(report: &RunReport) -> ExitCode {
     for section in &report.sections {
         match section {
             Ok(summary) => say!("{}", summary_line(summary)),
-            Err(error) => eprintln!("error: {error}"),
+            Err(error) => eprintln!("error: {}", chain(error)),
         }
     }
     status(report)

@@ -328,7 +328,10 @@ async fn poll_section(
     let mut not_modified = 0;
     shared.progress.pages_planned(section.urls.len());
     for url in &section.urls {
-        let validators = shared.store().validators(url).map_err(store_err)?;
+        let validators = shared
+            .store()
+            .validators(&section.id, url)
+            .map_err(store_err)?;
         let fetched = shared
             .fetcher
             .fetch(url, validators.as_ref(), &scope)
@@ -366,69 +369,57 @@ async fn poll_section(
             .map_err(store_err)?
             .as_deref()
             == Some(fingerprint.as_str());
-    if downloaded_starts == 0 && current {
+    let unchanged = |followed: Followed| -> Result<SectionSummary, SectionError> {
         let (items, _) = shared
             .store()
             .feed_summary(&section.id, config.max_items)
             .map_err(store_err)?;
-        return Ok(SectionSummary {
+        Ok(SectionSummary {
             section: section.id.clone(),
             items,
             new: 0,
             updated: 0,
-            failed_urls: Vec::new(),
-            downloaded: 0,
+            failed_urls: followed.failed,
+            downloaded: downloaded_starts + followed.read,
             not_modified,
             written: files
                 .iter()
                 .map(|(format, _)| (*format, Written::Unchanged))
                 .collect(),
             elapsed: started.elapsed(),
-        });
+        })
+    };
+    if downloaded_starts == 0 && current {
+        return unchanged(Followed::default());
     }
-    let (followed, failed_urls) = if site.follow {
+    let followed = if site.follow {
         follow(shared, site, section, &scope, &mut sightings).await?
     } else {
-        (0, Vec::new())
+        Followed::default()
     };
+    if followed.retry_later {
+        // Forget the start pages' validators: the next poll reads them again, and so retries
+        // the followed pages that failed for a passing reason.
+        for (_, validators) in &mut validated {
+            *validators = Validators::default();
+        }
+    }
     let now = Utc::now().with_timezone(&site.timezone).fixed_offset();
     let prune = Prune {
         keep_days: config.keep_days,
         keep: config.max_items,
     };
-    let (recorded, items) = {
-        let mut store = shared.store();
-        let recorded = store
-            .record(&section.id, &sightings.list, &validated, now, prune)
-            .map_err(store_err)?;
-        if !recorded.changed() && current {
-            drop(store);
-            let (items, _) = shared
-                .store()
-                .feed_summary(&section.id, config.max_items)
-                .map_err(store_err)?;
-            return Ok(SectionSummary {
-                section: section.id.clone(),
-                items,
-                new: 0,
-                updated: 0,
-                failed_urls,
-                downloaded: downloaded_starts + followed,
-                not_modified,
-                written: files
-                    .iter()
-                    .map(|(format, _)| (*format, Written::Unchanged))
-                    .collect(),
-                elapsed: started.elapsed(),
-            });
-        }
-        (
-            recorded,
-            store
-                .items(&section.id, config.max_items)
-                .map_err(store_err)?,
-        )
-    };
+    let recorded = shared
+        .store()
+        .record(&section.id, &sightings.list, &validated, now, prune)
+        .map_err(store_err)?;
+    if !recorded.changed() && current {
+        return unchanged(followed);
+    }
+    let items = shared
+        .store()
+        .items(&section.id, config.max_items)
+        .map_err(store_err)?;
     let info = FeedInfo {
         site,
         section,
@@ -455,8 +446,8 @@ async fn poll_section(
         items: items.len(),
         new: recorded.new,
         updated: recorded.updated,
-        failed_urls,
-        downloaded: downloaded_starts + followed,
+        failed_urls: followed.failed,
+        downloaded: downloaded_starts + followed.read,
         not_modified,
         written,
         elapsed: started.elapsed(),
@@ -513,19 +504,31 @@ fn read_start_page(site: &Site, page: &Page, sightings: &mut Sightings) {
     }
 }
 
+/// What following a section's list did.
+#[derive(Debug, Default)]
+struct Followed {
+    /// Pages read.
+    read: usize,
+    /// Pages that failed.
+    failed: Vec<String>,
+    /// Some failed for a passing reason (timeout, 5xx, 429): worth trying again next poll.
+    retry_later: bool,
+}
+
 /// Fetches the pages of list entries that history has not read yet (or whose list title
-/// changed since), and completes their stories. Returns the pages read and the failed URLs.
+/// changed since), and completes their stories.
 async fn follow(
     shared: &Shared,
     site: &Site,
     section: &Section,
     scope: &Scope,
     sightings: &mut Sightings,
-) -> Result<(usize, Vec<String>), SectionError> {
+) -> Result<Followed, SectionError> {
+    let followable = |s: &Sighting| !s.story.from_article && scope.allows(&s.story.link);
     let listed: Vec<&Url> = sightings
         .list
         .iter()
-        .filter(|s| !s.story.from_article && scope.allows(&s.story.link))
+        .filter(|s| followable(s))
         .map(|s| &s.story.link)
         .collect();
     let known = shared
@@ -539,7 +542,7 @@ async fn follow(
         .list
         .iter()
         .enumerate()
-        .filter(|(_, s)| !s.story.from_article && scope.allows(&s.story.link))
+        .filter(|(_, s)| followable(s))
         .filter(|(_, s)| {
             known
                 .get(s.story.link.as_str())
@@ -552,8 +555,7 @@ async fn follow(
     let mut results = futures::stream::iter(wanted)
         .map(|(i, url)| async move { (i, fetcher.fetch(&url, None, scope).await, url) })
         .buffer_unordered(shared.config.fetch.concurrency);
-    let mut read = 0;
-    let mut failed = Vec::new();
+    let mut followed = Followed::default();
     while let Some((i, result, url)) = results.next().await {
         shared.progress.page_done();
         let page = match result {
@@ -561,11 +563,12 @@ async fn follow(
             Ok(Fetched::NotModified) => continue,
             Err(error) => {
                 tracing::warn!(section = section.id, %error, "followed page failed; keeping the list's data");
-                failed.push(url.to_string());
+                followed.retry_later |= error.is_transient();
+                followed.failed.push(url.to_string());
                 continue;
             }
         };
-        read += 1;
+        followed.read += 1;
         let ctx = TimeContext {
             tz: site.timezone,
             now: page.fetched_at,
@@ -584,5 +587,5 @@ async fn follow(
             }
         }
     }
-    Ok((read, failed))
+    Ok(followed)
 }

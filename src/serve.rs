@@ -78,14 +78,8 @@ async fn answer(served: &Served, name: &str, request: &HeaderMap) -> Response {
         return StatusCode::NOT_FOUND.into_response();
     }
     let path = served.dir.join(name);
-    let (bytes, modified) = match tokio::fs::read(&path).await {
-        Ok(bytes) => {
-            let modified = tokio::fs::metadata(&path)
-                .await
-                .and_then(|m| m.modified())
-                .unwrap_or(SystemTime::UNIX_EPOCH);
-            (bytes, modified)
-        }
+    let (bytes, modified) = match read(&path).await {
+        Ok(found) => found,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return StatusCode::NOT_FOUND.into_response();
         }
@@ -122,6 +116,21 @@ async fn answer(served: &Served, name: &str, request: &HeaderMap) -> Response {
         bytes
     };
     (StatusCode::OK, headers, Body::from(body)).into_response()
+}
+
+/// A file's bytes and mtime, both from one open handle: a feed replaced meanwhile (by an atomic
+/// rename) cannot pair the new mtime with the old bytes.
+async fn read(path: &std::path::Path) -> std::io::Result<(Vec<u8>, SystemTime)> {
+    use tokio::io::AsyncReadExt;
+    let mut file = tokio::fs::File::open(path).await?;
+    let modified = file
+        .metadata()
+        .await?
+        .modified()
+        .unwrap_or(SystemTime::UNIX_EPOCH);
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes).await?;
+    Ok((bytes, modified))
 }
 
 /// True when the client's copy is current: its `If-None-Match` names our ETag (weakly), or,
@@ -169,7 +178,16 @@ fn content_type(name: &str, request: &HeaderMap) -> &'static str {
 /// `feeds.opml` with its relative `xmlUrl`/`htmlUrl` links made absolute for the host the
 /// client asked for.
 fn absolute_opml(bytes: &[u8], request: &HeaderMap) -> Vec<u8> {
-    let Some(host) = request.get(header::HOST).and_then(|v| v.to_str().ok()) else {
+    let host = request
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .filter(|host| {
+            !host.is_empty()
+                && host.bytes().all(|b| {
+                    b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']')
+                })
+        });
+    let Some(host) = host else {
         return bytes.to_vec();
     };
     let text = String::from_utf8_lossy(bytes);
@@ -210,6 +228,14 @@ mod tests {
             content_type("status.json", &reader),
             "application/json; charset=utf-8"
         );
+    }
+
+    #[test]
+    fn a_strange_host_header_leaves_the_opml_alone() {
+        let mut request = HeaderMap::new();
+        request.insert(header::HOST, HeaderValue::from_static("evil\"><x>"));
+        let opml = br#"<outline xmlUrl="news.rss"/>"#;
+        assert_eq!(absolute_opml(opml, &request), opml.to_vec());
     }
 
     #[test]

@@ -59,6 +59,17 @@ CREATE TABLE section_status (
     r#"
 ALTER TABLE section_status ADD COLUMN rendered TEXT;
 "#,
+    // Validators per section: two sections with the same start page must not share them.
+    r#"
+DROP TABLE pages;
+CREATE TABLE pages (
+    section       TEXT NOT NULL,
+    url           TEXT NOT NULL,
+    etag          TEXT,
+    last_modified TEXT,
+    PRIMARY KEY (section, url)
+) WITHOUT ROWID;
+"#,
 ];
 
 /// A history operation that failed.
@@ -175,12 +186,12 @@ impl Store {
         sqlite(&self.path, source)
     }
 
-    /// The validators stored for `url`.
-    pub fn validators(&self, url: &Url) -> Result<Option<Validators>, StoreError> {
+    /// The validators stored for `section`'s start page `url`.
+    pub fn validators(&self, section: &str, url: &Url) -> Result<Option<Validators>, StoreError> {
         self.conn
-            .prepare_cached("SELECT etag, last_modified FROM pages WHERE url = ?1")
+            .prepare_cached("SELECT etag, last_modified FROM pages WHERE section = ?1 AND url = ?2")
             .and_then(|mut stmt| {
-                stmt.query_row([url.as_str()], |row| {
+                stmt.query_row(params![section, url.as_str()], |row| {
                     Ok(Validators {
                         etag: row.get(0)?,
                         last_modified: row.get(1)?,
@@ -497,15 +508,23 @@ fn record_in(
         }
     }
     let mut save = tx.prepare_cached(
-        "INSERT INTO pages (url, etag, last_modified) VALUES (?1, ?2, ?3)
-         ON CONFLICT (url) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified",
+        "INSERT INTO pages (section, url, etag, last_modified) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (section, url) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified",
     )?;
     for (url, validators) in pages {
         save.execute(params![
+            section,
             url.as_str(),
             validators.etag,
             validators.last_modified
         ])?;
+    }
+    if recorded.changed() {
+        // The feeds must be written again, even if this process dies before it writes them.
+        tx.execute(
+            "UPDATE section_status SET rendered = NULL WHERE section = ?1",
+            [section],
+        )?;
     }
     let cutoff = now_unix - i64::from(prune.keep_days) * 86_400;
     tx.execute(

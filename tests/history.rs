@@ -286,7 +286,18 @@ async fn a_second_run_waits_then_exits_3_touching_nothing() {
     let slow = Resource::html(text(&h, "/domestic/")).delayed(Duration::from_secs(3));
     h.server.set("/domestic/", slow);
     let first = feedwright(&["run", "-c", config]).await;
-    tokio::time::sleep(Duration::from_millis(700)).await;
+    // The first run holds the lock once it asks for the slow page.
+    for _ in 0..200 {
+        if h.server.hits("/domestic/").requests > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(
+        h.server.hits("/domestic/").requests,
+        1,
+        "the first run is under way"
+    );
     let second = feedwright(&["run", "-c", config, "--lock-wait", "300ms"]).await;
     let second = second.wait_with_output().await.unwrap();
     assert_eq!(
@@ -330,6 +341,10 @@ async fn a_run_killed_mid_way_leaves_a_consistent_state_for_the_next() {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    assert!(
+        h.feed_path("news", "atom").exists(),
+        "the other sections were written before the kill"
+    );
     victim.start_kill().unwrap();
     victim.wait().await.unwrap();
     assert!(!h.feed_path("domestic", "rss").exists());

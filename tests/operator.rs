@@ -132,8 +132,8 @@ async fn preview_shows_the_fields_and_flags_a_broken_selector() {
     let out = feedwright(&["preview", &url, "-c", config.to_str().unwrap(), "-n", "3"]).await;
     assert_eq!(
         out.status.code(),
-        Some(0),
-        "{}",
+        Some(1),
+        "a flagged selector gives status 1: {}",
         String::from_utf8_lossy(&out.stderr)
     );
     let stdout = String::from_utf8_lossy(&out.stdout);

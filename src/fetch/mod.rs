@@ -50,17 +50,13 @@ impl Validators {
             last_modified: get(header::LAST_MODIFIED),
         }
     }
-
-    /// True when the server gave neither validator.
-    pub fn is_empty(&self) -> bool {
-        self.etag.is_none() && self.last_modified.is_none()
-    }
 }
 
 /// The hosts a request may reach, redirects included.
 #[derive(Debug, Clone, Default)]
 pub struct Scope {
     hosts: HashSet<String>,
+    any: bool,
 }
 
 impl Scope {
@@ -71,13 +67,21 @@ impl Scope {
             .filter_map(|u| u.host_str().map(str::to_ascii_lowercase))
             .collect();
         hosts.extend(extra.iter().cloned());
-        Scope { hosts }
+        Scope { hosts, any: false }
+    }
+
+    /// A scope that allows every host (robots.txt may redirect anywhere, RFC 9309).
+    pub fn any() -> Scope {
+        Scope {
+            hosts: HashSet::new(),
+            any: true,
+        }
     }
 
     /// True when `url` is on an allowed host.
     pub fn allows(&self, url: &Url) -> bool {
         url.host_str()
-            .is_some_and(|h| self.hosts.contains(&h.to_ascii_lowercase()))
+            .is_some_and(|h| self.any || self.hosts.contains(&h.to_ascii_lowercase()))
     }
 }
 
@@ -131,7 +135,8 @@ pub enum FetchError {
 }
 
 impl FetchError {
-    fn is_transient(&self) -> bool {
+    /// True for failures that may pass: timeouts, connection errors, 429 and 5xx.
+    pub fn is_transient(&self) -> bool {
         match self {
             FetchError::Transport { source, .. } => {
                 source.is_timeout()
@@ -207,17 +212,20 @@ impl Fetcher {
         self.fetch_allowed(url, validators, scope).await
     }
 
-    /// The robots.txt rules of `url`'s origin (RFC 9309: missing allows all, unreachable
-    /// disallows all).
+    /// The robots.txt rules of `url`'s origin (RFC 9309: missing allows all; unreachable,
+    /// 5xx or 429 disallow all).
     async fn load_robots(&self, url: &Url) -> Rules {
         let Some(robots) = robots::robots_url(url) else {
             return Rules::AllowAll;
         };
-        let scope = Scope::new([&robots], &[]);
-        match self.fetch_allowed(&robots, None, &scope).await {
+        match self.fetch_allowed(&robots, None, &Scope::any()).await {
             Ok(Fetched::Page(page)) => Rules::parse(page.text.as_bytes()),
             Ok(Fetched::NotModified) => Rules::AllowAll,
-            Err(FetchError::Status { status, .. }) if status.is_client_error() => Rules::AllowAll,
+            Err(FetchError::Status { status, .. })
+                if status.is_client_error() && status != StatusCode::TOO_MANY_REQUESTS =>
+            {
+                Rules::AllowAll
+            }
             Err(error) => {
                 tracing::warn!(%error, "robots.txt unreachable: not fetching from this site in this run");
                 Rules::DisallowAll {

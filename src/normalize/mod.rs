@@ -34,19 +34,24 @@ pub fn canonical_link(base: &Url, href: &str) -> Option<Url> {
         return None;
     }
     url.set_fragment(None);
-    if url.query().is_some() {
-        let kept: Vec<(String, String)> = url
-            .query_pairs()
-            .filter(|(name, _)| {
-                let name = name.to_ascii_lowercase();
-                !name.starts_with("utm_") && !TRACKING_PARAMS.contains(&name.as_str())
-            })
-            .map(|(n, v)| (n.into_owned(), v.into_owned()))
-            .collect();
-        if kept.is_empty() {
-            url.set_query(None);
-        } else {
-            url.query_pairs_mut().clear().extend_pairs(kept);
+    if let Some(query) = url.query() {
+        // Only the tracking parameters go; the rest of the query stays byte for byte (it may
+        // hold GBK escapes or bare keys that a decode and re-encode would change).
+        let is_tracking = |pair: &&str| {
+            let name = pair
+                .split('=')
+                .next()
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            name.starts_with("utm_") || TRACKING_PARAMS.contains(&name.as_str())
+        };
+        if query.split('&').any(|pair| is_tracking(&pair)) {
+            let kept: Vec<&str> = query
+                .split('&')
+                .filter(|pair| !pair.is_empty() && !is_tracking(pair))
+                .collect();
+            let kept = kept.join("&");
+            url.set_query((!kept.is_empty()).then_some(kept.as_str()));
         }
     }
     Some(url)
@@ -196,6 +201,11 @@ mod tests {
                 "https://news.china.com/a.html?id=3",
             ),
             ("/a.html?utm_source=x", "https://news.china.com/a.html"),
+            ("/search?123", "https://news.china.com/search?123"),
+            (
+                "/s?q=%D6%D0&utm_medium=x",
+                "https://news.china.com/s?q=%D6%D0",
+            ),
         ];
         for (href, expected) in cases {
             assert_eq!(

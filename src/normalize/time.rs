@@ -124,7 +124,7 @@ struct Form {
     read: fn(&Captures<'_>) -> Option<Found>,
 }
 
-const TIME: &str = r"(?:\s*(?:T|\s)?\s*(?P<mer>上午|下午|晚上|中午|凌晨|早上|傍晚)?\s*(?P<h>\d{1,2})\s*[:：时]\s*(?P<mi>\d{1,2})(?:\s*[:：分]\s*(?P<s>\d{1,2}))?)?";
+const TIME: &str = r"(?:\s*(?:T|\s)?\s*(?P<mer>上午|下午|晚上|中午|凌晨|早上|傍晚)?\s*(?P<h>[0-9]{1,2})\s*[:：时]\s*(?P<mi>[0-9]{1,2})(?:\s*[:：分]\s*(?P<s>[0-9]{1,2}))?)?";
 
 static FORMS: LazyLock<Vec<Form>> = LazyLock::new(|| {
     let form = |pattern: &str, read| Form {
@@ -133,33 +133,33 @@ static FORMS: LazyLock<Vec<Form>> = LazyLock::new(|| {
     };
     vec![
         form(
-            r"(?P<y>\d{4})-(?P<mo>\d{1,2})-(?P<d>\d{1,2})[T ](?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2})(?:[.,]\d+)?)?\s*(?P<off>Z|[+-]\d{2}:?\d{2})",
+            r"(?P<y>[0-9]{4})-(?P<mo>[0-9]{1,2})-(?P<d>[0-9]{1,2})[T ](?P<h>[0-9]{1,2}):(?P<mi>[0-9]{2})(?::(?P<s>[0-9]{2})(?:[.,][0-9]+)?)?\s*(?P<off>Z|[+-][0-9]{2}:?[0-9]{2})",
             read_offset,
         ),
         form(
-            r"(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun),\s*)?\d{1,2}\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\s+\d{4}\s+\d{2}:\d{2}(?::\d{2})?\s*(?:[+-]\d{4}|GMT|UTC|UT|Z|[ECMP][SD]T)",
+            r"(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun),\s*)?[0-9]{1,2}\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\s+[0-9]{4}\s+[0-9]{2}:[0-9]{2}(?::[0-9]{2})?\s*(?:[+-][0-9]{4}|GMT|UTC|UT|Z|[ECMP][SD]T)",
             read_rfc2822,
         ),
         form(
             &format!(
-                r"(?P<y>\d{{4}})\s*[-/.年]\s*(?P<mo>\d{{1,2}})\s*[-/.月]\s*(?P<d>\d{{1,2}})\s*日?{TIME}"
+                r"(?P<y>[0-9]{{4}})\s*[-/.年]\s*(?P<mo>[0-9]{{1,2}})\s*[-/.月]\s*(?P<d>[0-9]{{1,2}})\s*日?{TIME}"
             ),
             read_ymd,
         ),
         form(
-            &format!(r"(?P<y>\d{{2}})\.(?P<mo>\d{{1,2}})\.(?P<d>\d{{1,2}}){TIME}"),
+            &format!(r"(?P<y>[0-9]{{2}})\.(?P<mo>[0-9]{{1,2}})\.(?P<d>[0-9]{{1,2}}){TIME}"),
             read_ymd,
         ),
         form(
-            &format!(r"(?P<mo>\d{{1,2}})/(?P<d>\d{{1,2}})/(?P<y>\d{{4}}){TIME}"),
+            &format!(r"(?P<mo>[0-9]{{1,2}})/(?P<d>[0-9]{{1,2}})/(?P<y>[0-9]{{4}}){TIME}"),
             read_ymd,
         ),
         form(
-            &format!(r"(?P<mo>\d{{1,2}})\s*月\s*(?P<d>\d{{1,2}})\s*[日号]{TIME}"),
+            &format!(r"(?P<mo>[0-9]{{1,2}})\s*月\s*(?P<d>[0-9]{{1,2}})\s*[日号]{TIME}"),
             read_year_less,
         ),
         form(
-            r"(?P<mo>\d{1,2})[-/](?P<d>\d{1,2})\s+(?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2}))?",
+            r"(?P<mo>[0-9]{1,2})[-/](?P<d>[0-9]{1,2})\s+(?P<h>[0-9]{1,2}):(?P<mi>[0-9]{2})(?::(?P<s>[0-9]{2}))?",
             read_year_less,
         ),
         form(r"刚刚|刚才", |_| Some(Found::Ago(Duration::zero()))),
@@ -167,7 +167,7 @@ static FORMS: LazyLock<Vec<Form>> = LazyLock::new(|| {
             Some(Found::Ago(Duration::minutes(30)))
         }),
         form(
-            r"(?P<n>\d{1,4})\s*(?P<unit>秒|秒钟|分钟|分|小时|个小时|天|日|周|星期|个星期|个月)\s*前",
+            r"(?P<n>[0-9]{1,4})\s*(?P<unit>秒|秒钟|分钟|分|小时|个小时|天|日|周|星期|个星期|个月)\s*前",
             read_ago,
         ),
         form(
@@ -175,7 +175,7 @@ static FORMS: LazyLock<Vec<Form>> = LazyLock::new(|| {
             read_day_word,
         ),
         form(
-            r"(?P<mer>上午|下午|晚上|中午|凌晨|早上|傍晚)\s*(?P<h>\d{1,2})\s*[:：时]\s*(?P<mi>\d{1,2})(?:[:：](?P<s>\d{2}))?",
+            r"(?P<mer>上午|下午|晚上|中午|凌晨|早上|傍晚)\s*(?P<h>[0-9]{1,2})\s*[:：时]\s*(?P<mi>[0-9]{1,2})(?:[:：](?P<s>[0-9]{2}))?",
             |c| {
                 Some(Found::DaysAgo {
                     days: 0,
@@ -184,7 +184,7 @@ static FORMS: LazyLock<Vec<Form>> = LazyLock::new(|| {
             },
         ),
         form(
-            r"^\s*(?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2}))?\s*$",
+            r"^\s*(?P<h>[0-9]{1,2}):(?P<mi>[0-9]{2})(?::(?P<s>[0-9]{2}))?\s*$",
             |c| {
                 Some(Found::DaysAgo {
                     days: 0,
@@ -310,9 +310,9 @@ fn read_offset(caps: &Captures<'_>) -> Option<Found> {
         "Z" => FixedOffset::east_opt(0)?,
         text => {
             let sign = if text.starts_with('-') { -1 } else { 1 };
-            let digits: String = text[1..].chars().filter(char::is_ascii_digit).collect();
-            let hours: i32 = digits[..2].parse().ok()?;
-            let minutes: i32 = digits[2..].parse().ok()?;
+            let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+            let hours: i32 = digits.get(..2)?.parse().ok()?;
+            let minutes: i32 = digits.get(2..)?.parse().ok()?;
             FixedOffset::east_opt(sign * (hours * 3600 + minutes * 60))?
         }
     };

@@ -171,7 +171,7 @@ fn pruning_keeps_what_the_feed_shows() {
 fn validators_are_saved_with_the_poll() {
     let (_dir, mut store) = open();
     let url = Url::parse("https://news.china.com/domestic/").unwrap();
-    assert_eq!(store.validators(&url).unwrap(), None);
+    assert_eq!(store.validators("domestic", &url).unwrap(), None);
     let validators = Validators {
         etag: Some("\"abc\"".into()),
         last_modified: Some("Fri, 28 Jun 2024 09:00:00 GMT".into()),
@@ -186,7 +186,41 @@ fn validators_are_saved_with_the_poll() {
             KEEP,
         )
         .unwrap();
-    assert_eq!(store.validators(&url).unwrap(), Some(validators));
+    assert_eq!(
+        store.validators("domestic", &url).unwrap(),
+        Some(validators)
+    );
+    assert_eq!(
+        store.validators("other", &url).unwrap(),
+        None,
+        "validators are per section"
+    );
+}
+
+#[test]
+fn a_recorded_change_forgets_the_rendered_fingerprint() {
+    let (_dir, mut store) = open();
+    let now = at("2024-06-28T17:30:00+08:00");
+    store
+        .record("news", &[story("/a", "A", None)], &[], now, KEEP)
+        .unwrap();
+    store.set_rendered("news", "settings").unwrap();
+    store
+        .record("news", &[story("/a", "A", None)], &[], now, KEEP)
+        .unwrap();
+    assert_eq!(
+        store.rendered("news").unwrap().as_deref(),
+        Some("settings"),
+        "nothing changed"
+    );
+    store
+        .record("news", &[story("/b", "B", None)], &[], now, KEEP)
+        .unwrap();
+    assert_eq!(
+        store.rendered("news").unwrap(),
+        None,
+        "a new item must be rendered"
+    );
 }
 
 #[test]

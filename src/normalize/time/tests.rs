@@ -237,6 +237,19 @@ fn failures() {
 }
 
 #[test]
+fn full_width_digits_are_not_numbers() {
+    // `\d` would take these for digits; the offset would then be sliced inside a character.
+    check(
+        &[("2024-05-06 09:05:20+０８００", "2024-05-06T01:05:20+00:00")],
+        AFTERNOON,
+    );
+    check(
+        &[("2024-05-06 ０9:05", "2024-05-05T16:00:00+00:00")],
+        AFTERNOON,
+    );
+}
+
+#[test]
 fn an_invalid_first_candidate_gives_way_to_the_next() {
     check(
         &[(
