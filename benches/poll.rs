@@ -7,6 +7,7 @@
 //! Each program runs as a child process (process start included, as cron runs it); its CPU time
 //! and peak memory come from `wait4`, its requests from the server's counters. The server runs
 //! in this process, on one thread. See BENCHMARKS.md for the numbers and the machine.
+//! `FEEDWRIGHT_BENCH_WRAP="perf record -g --"` runs the feedwright polls under a profiler.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -304,8 +305,17 @@ fn main() {
         std::fs::write(&path, text).expect("written");
         path
     };
-    let follow_config = write("follow.yaml", &feedwright_config(&options, &base, true));
-    let list_config = write("list.yaml", &feedwright_config(&options, &base, false));
+    // Each feedwright workload has its own folder, so its own history (`feedwright.db`).
+    std::fs::create_dir_all(dir.path().join("follow")).expect("a folder");
+    std::fs::create_dir_all(dir.path().join("list")).expect("a folder");
+    let follow_config = write(
+        "follow/config.yaml",
+        &feedwright_config(&options, &base, true),
+    );
+    let list_config = write(
+        "list/config.yaml",
+        &feedwright_config(&options, &base, false),
+    );
     let list_urls: Vec<String> = (0..options.sections)
         .map(|s| format!("{base}/s{s}/"))
         .collect();
@@ -317,8 +327,20 @@ fn main() {
     let all_file = write("all.txt", &all_urls.join("\n"));
     let feedwright = env!("CARGO_BIN_EXE_feedwright");
     let me = std::env::current_exe().expect("this program");
+    // FEEDWRIGHT_BENCH_WRAP="perf record -g -o cold.data --" runs feedwright under a profiler
+    // (its times then include the profiler's).
+    let wrap: Vec<String> = std::env::var("FEEDWRIGHT_BENCH_WRAP")
+        .map(|w| w.split_whitespace().map(str::to_owned).collect())
+        .unwrap_or_default();
     let run = |config: &Path| {
-        let mut command = Command::new(feedwright);
+        let mut command = match wrap.split_first() {
+            Some((program, args)) => {
+                let mut command = Command::new(program);
+                command.args(args).arg(feedwright);
+                command
+            }
+            None => Command::new(feedwright),
+        };
         command.args(["run", "-q", "-c"]).arg(config);
         command
     };

@@ -1,8 +1,10 @@
 //! Publishing: feed files replaced atomically, and only when their bytes change.
 //!
-//! A file is written to a temporary file in its own folder, flushed to disk, given the mode a
-//! static web server can read (0644), and renamed over the old one: a server or a reader sees the
-//! old feed or the new one, never half of one. When the bytes are the same as the file's, nothing
+//! A file is written to a temporary file in its own folder, given the mode a static web server
+//! can read (0644), and renamed over the old one: a server or a reader sees the old feed or the
+//! new one, never half of one, and a killed run leaves the old one. There is no fsync: a feed
+//! emptied by a power cut is written again by the next poll (history is in SQLite, which syncs),
+//! and 400 fsyncs per run would cost more than the rest of a warm poll. When the bytes are the same as the file's, nothing
 //! is written, so the file's mtime — and the ETag and Last-Modified a static server derives from
 //! it — stay put.
 
@@ -55,7 +57,6 @@ pub fn publish(path: &Path, bytes: &[u8]) -> Result<Written, PublishError> {
         file.as_file().set_permissions(mode).map_err(err)?;
     }
     file.write_all(bytes).map_err(err)?;
-    file.as_file().sync_all().map_err(err)?;
     file.persist(path).map_err(|e| err(e.error))?;
     Ok(if existed {
         Written::Replaced

@@ -214,7 +214,7 @@ fn write_site_files(shared: &Shared, outcomes: &[Result<SectionSummary, SectionE
     let config = &shared.config;
     let store = shared.store();
     let recorded = outcomes.iter().try_for_each(|outcome| match outcome {
-        Ok(summary) => store.record_outcome(&summary.section, now, Ok(summary.items)),
+        Ok(summary) => store.record_outcome(&summary.section, now, Ok(())),
         Err(error) => store.record_outcome(error.section(), now, Err(&error.to_string())),
     });
     let gathered = recorded.and_then(|()| {
@@ -222,12 +222,11 @@ fn write_site_files(shared: &Shared, outcomes: &[Result<SectionSummary, SectionE
             .sections()
             .map(|(site, section)| {
                 let status = store.status(&section.id)?;
-                let (items, updated) = store.feed_summary(&section.id, config.max_items)?;
                 let listed = site::Listed {
                     site,
                     section,
-                    items,
-                    updated,
+                    items: status.items,
+                    updated: status.feed_updated,
                 };
                 Ok(((section, status), listed))
             })
@@ -362,35 +361,27 @@ async fn poll_section(
         .collect();
     // The feeds need writing when their items or their own settings changed, or a file is gone.
     let fingerprint = render_fingerprint(config, site, section);
-    let current = files.iter().all(|(_, f)| f.exists())
-        && shared
-            .store()
-            .rendered(&section.id)
-            .map_err(store_err)?
-            .as_deref()
-            == Some(fingerprint.as_str());
-    let unchanged = |followed: Followed| -> Result<SectionSummary, SectionError> {
-        let (items, _) = shared
-            .store()
-            .feed_summary(&section.id, config.max_items)
-            .map_err(store_err)?;
-        Ok(SectionSummary {
-            section: section.id.clone(),
-            items,
-            new: 0,
-            updated: 0,
-            failed_urls: followed.failed,
-            downloaded: downloaded_starts + followed.read,
-            not_modified,
-            written: files
-                .iter()
-                .map(|(format, _)| (*format, Written::Unchanged))
-                .collect(),
-            elapsed: started.elapsed(),
-        })
+    let status = shared.store().status(&section.id).map_err(store_err)?;
+    let current = status.rendered.as_deref() == Some(fingerprint.as_str())
+        && files
+            .iter()
+            .all(|(_, f)| std::fs::metadata(f).is_ok_and(|m| m.len() > 0));
+    let unchanged = |followed: Followed| SectionSummary {
+        section: section.id.clone(),
+        items: status.items,
+        new: 0,
+        updated: 0,
+        failed_urls: followed.failed,
+        downloaded: downloaded_starts + followed.read,
+        not_modified,
+        written: files
+            .iter()
+            .map(|(format, _)| (*format, Written::Unchanged))
+            .collect(),
+        elapsed: started.elapsed(),
     };
     if downloaded_starts == 0 && current {
-        return unchanged(Followed::default());
+        return Ok(unchanged(Followed::default()));
     }
     let followed = if site.follow {
         follow(shared, site, section, &scope, &mut sightings).await?
@@ -414,7 +405,7 @@ async fn poll_section(
         .record(&section.id, &sightings.list, &validated, now, prune)
         .map_err(store_err)?;
     if !recorded.changed() && current {
-        return unchanged(followed);
+        return Ok(unchanged(followed));
     }
     let items = shared
         .store()
@@ -439,7 +430,12 @@ async fn poll_section(
         .collect::<Result<Vec<_>, _>>()?;
     shared
         .store()
-        .set_rendered(&section.id, &fingerprint)
+        .set_rendered(
+            &section.id,
+            &fingerprint,
+            items.len(),
+            render::feed_updated(&items),
+        )
         .map_err(store_err)?;
     Ok(SectionSummary {
         section: section.id.clone(),

@@ -70,6 +70,9 @@ CREATE TABLE pages (
     PRIMARY KEY (section, url)
 ) WITHOUT ROWID;
 "#,
+    r#"
+ALTER TABLE section_status ADD COLUMN feed_updated TEXT;
+"#,
 ];
 
 /// A history operation that failed.
@@ -156,6 +159,10 @@ impl Store {
         self.conn.busy_timeout(BUSY_TIMEOUT)?;
         self.conn.pragma_update(None, "journal_mode", "WAL")?;
         self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // Read through memory maps and a larger cache: a warm poll reads many small rows.
+        self.conn.pragma_update(None, "cache_size", -16_000)?;
+        self.conn
+            .pragma_update(None, "mmap_size", 256 * 1024 * 1024)?;
         self.conn.pragma_update(None, "foreign_keys", "ON")
     }
 
@@ -301,112 +308,98 @@ impl Store {
     }
 }
 
-/// The health of a section: its last success, its last error, its feed's size.
+/// What history knows of a section besides its items: its health, and what its feed files
+/// were last written from.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SectionStatus {
     pub last_success: Option<String>,
     pub last_error: Option<String>,
     pub last_error_at: Option<String>,
+    /// Items in the feed as last written.
     pub items: usize,
+    /// The feed's date as last written.
+    pub feed_updated: Option<DateTime<FixedOffset>>,
+    /// The settings fingerprint the feeds were last written with; `None` after a change of
+    /// items, until they are written again.
+    pub rendered: Option<String>,
 }
 
 impl Store {
-    /// Notes the outcome of a section's poll at `at`: its feed's size on success, the message
-    /// on failure.
+    /// Notes the outcome of a section's poll at `at`: a success, or the failure's message.
     pub fn record_outcome(
         &self,
         section: &str,
         at: DateTime<chrono::Utc>,
-        outcome: Result<usize, &str>,
+        outcome: Result<(), &str>,
     ) -> Result<(), StoreError> {
         let at = at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let result = match outcome {
-            Ok(items) => self.conn.execute(
-                "INSERT INTO section_status (section, last_success, items) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (section) DO UPDATE SET last_success = ?2, items = ?3",
-                params![section, at, items as i64],
-            ),
-            Err(message) => self.conn.execute(
-                "INSERT INTO section_status (section, last_error, last_error_at) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (section) DO UPDATE SET last_error = ?2, last_error_at = ?3",
-                params![section, message, at],
-            ),
+            Ok(()) => self
+                .conn
+                .prepare_cached(
+                    "INSERT INTO section_status (section, last_success) VALUES (?1, ?2)
+                     ON CONFLICT (section) DO UPDATE SET last_success = ?2",
+                )
+                .and_then(|mut stmt| stmt.execute(params![section, at])),
+            Err(message) => self
+                .conn
+                .prepare_cached(
+                    "INSERT INTO section_status (section, last_error, last_error_at) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (section) DO UPDATE SET last_error = ?2, last_error_at = ?3",
+                )
+                .and_then(|mut stmt| stmt.execute(params![section, message, at])),
         };
         result.map(drop).map_err(|e| self.err(e))
     }
 
-    /// The size and date of `section`'s feed of at most `limit` items, without reading them.
-    pub fn feed_summary(
+    /// Notes that `section`'s feeds were written with the settings `fingerprint`, holding
+    /// `items` items, dated `updated`.
+    pub fn set_rendered(
         &self,
         section: &str,
-        limit: usize,
-    ) -> Result<(usize, Option<DateTime<FixedOffset>>), StoreError> {
-        let mut stmt = self
-            .conn
+        fingerprint: &str,
+        items: usize,
+        updated: Option<DateTime<FixedOffset>>,
+    ) -> Result<(), StoreError> {
+        self.conn
             .prepare_cached(
-                "SELECT updated FROM items WHERE section = ?1
-                 ORDER BY published_unix DESC, link ASC LIMIT ?2",
+                "INSERT INTO section_status (section, rendered, items, feed_updated) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (section) DO UPDATE SET rendered = ?2, items = ?3, feed_updated = ?4",
             )
-            .map_err(|e| self.err(e))?;
-        let mut count = 0;
-        let mut newest: Option<DateTime<FixedOffset>> = None;
-        let rows = stmt
-            .query_map(params![section, limit as i64], |row| {
-                row.get::<_, String>(0)
+            .and_then(|mut stmt| {
+                stmt.execute(params![
+                    section,
+                    fingerprint,
+                    items as i64,
+                    updated.map(|u| u.to_rfc3339())
+                ])
             })
-            .map_err(|e| self.err(e))?;
-        for row in rows {
-            count += 1;
-            if let Ok(updated) = DateTime::parse_from_rfc3339(&row.map_err(|e| self.err(e))?)
-                && newest.is_none_or(|n| updated.timestamp() > n.timestamp())
-            {
-                newest = Some(updated);
-            }
-        }
-        Ok((count, newest))
-    }
-
-    /// The fingerprint of the settings `section`'s feeds were last written with.
-    pub fn rendered(&self, section: &str) -> Result<Option<String>, StoreError> {
-        self.conn
-            .query_row(
-                "SELECT rendered FROM section_status WHERE section = ?1",
-                [section],
-                |row| row.get(0),
-            )
-            .optional()
-            .map(Option::flatten)
-            .map_err(|e| self.err(e))
-    }
-
-    /// Notes that `section`'s feeds were written with the settings `fingerprint`.
-    pub fn set_rendered(&self, section: &str, fingerprint: &str) -> Result<(), StoreError> {
-        self.conn
-            .execute(
-                "INSERT INTO section_status (section, rendered) VALUES (?1, ?2)
-                 ON CONFLICT (section) DO UPDATE SET rendered = ?2",
-                params![section, fingerprint],
-            )
             .map(drop)
             .map_err(|e| self.err(e))
     }
 
-    /// The recorded health of `section` (empty if it never ran).
+    /// What history knows of `section` (all empty if it never ran).
     pub fn status(&self, section: &str) -> Result<SectionStatus, StoreError> {
         self.conn
-            .query_row(
-                "SELECT last_success, last_error, last_error_at, items FROM section_status WHERE section = ?1",
-                [section],
-                |row| {
+            .prepare_cached(
+                "SELECT last_success, last_error, last_error_at, items, feed_updated, rendered
+                 FROM section_status WHERE section = ?1",
+            )
+            .and_then(|mut stmt| {
+                stmt.query_row([section], |row| {
                     Ok(SectionStatus {
                         last_success: row.get(0)?,
                         last_error: row.get(1)?,
                         last_error_at: row.get(2)?,
                         items: row.get::<_, i64>(3)?.try_into().unwrap_or_default(),
+                        feed_updated: row
+                            .get::<_, Option<String>>(4)?
+                            .and_then(|u| DateTime::parse_from_rfc3339(&u).ok()),
+                        rendered: row.get(5)?,
                     })
-                },
-            )
-            .optional()
+                })
+                .optional()
+            })
             .map(Option::unwrap_or_default)
             .map_err(|e| self.err(e))
     }
@@ -521,17 +514,15 @@ fn record_in(
     }
     if recorded.changed() {
         // The feeds must be written again, even if this process dies before it writes them.
-        tx.execute(
-            "UPDATE section_status SET rendered = NULL WHERE section = ?1",
-            [section],
-        )?;
+        tx.prepare_cached("UPDATE section_status SET rendered = NULL WHERE section = ?1")?
+            .execute([section])?;
     }
     let cutoff = now_unix - i64::from(prune.keep_days) * 86_400;
-    tx.execute(
+    tx.prepare_cached(
         "DELETE FROM items WHERE section = ?1 AND last_seen < ?2 AND link NOT IN (
              SELECT link FROM items WHERE section = ?1 ORDER BY published_unix DESC, link ASC LIMIT ?3)",
-        params![section, cutoff, prune.keep as i64],
-    )?;
+    )?
+    .execute(params![section, cutoff, prune.keep as i64])?;
     Ok(recorded)
 }
 

@@ -14,7 +14,7 @@ use chrono::{
     TimeZone, Utc,
 };
 use chrono_tz::Tz;
-use regex::{Captures, Regex};
+use regex::{Captures, Regex, RegexSet};
 
 /// How far ahead of the fetch a time may be before it is taken for a misreading.
 pub const MAX_FUTURE: Duration = Duration::days(1);
@@ -195,10 +195,18 @@ static FORMS: LazyLock<Vec<Form>> = LazyLock::new(|| {
     ]
 });
 
+/// All the forms' patterns in one automaton: one pass over a text tells which forms can match,
+/// and only those are searched for their captures.
+static ANY_FORM: LazyLock<RegexSet> = LazyLock::new(|| {
+    RegexSet::new(FORMS.iter().map(|f| f.pattern.as_str())).expect("static regexes are valid")
+});
+
 /// The earliest form in `text` that reads as a real time, resolved.
 fn scan(text: &str, ctx: &TimeContext<'_>) -> Option<DateTime<FixedOffset>> {
-    let mut candidates: Vec<(usize, usize, Found)> = FORMS
-        .iter()
+    let mut candidates: Vec<(usize, usize, Found)> = ANY_FORM
+        .matches(text)
+        .into_iter()
+        .map(|i| &FORMS[i])
         .flat_map(|form| {
             form.pattern.captures_iter(text).filter_map(|caps| {
                 let whole = caps.get(0)?;

@@ -201,23 +201,25 @@ fn validators_are_saved_with_the_poll() {
 fn a_recorded_change_forgets_the_rendered_fingerprint() {
     let (_dir, mut store) = open();
     let now = at("2024-06-28T17:30:00+08:00");
+    let poll = |store: &mut Store, path: &str| {
+        store
+            .record("news", &[story(path, "A", None)], &[], now, KEEP)
+            .unwrap();
+        store.status("news").unwrap()
+    };
+    poll(&mut store, "/a");
     store
-        .record("news", &[story("/a", "A", None)], &[], now, KEEP)
+        .set_rendered("news", "settings", 1, Some(now))
         .unwrap();
-    store.set_rendered("news", "settings").unwrap();
-    store
-        .record("news", &[story("/a", "A", None)], &[], now, KEEP)
-        .unwrap();
+    let status = poll(&mut store, "/a");
     assert_eq!(
-        store.rendered("news").unwrap().as_deref(),
+        status.rendered.as_deref(),
         Some("settings"),
         "nothing changed"
     );
-    store
-        .record("news", &[story("/b", "B", None)], &[], now, KEEP)
-        .unwrap();
+    assert_eq!((status.items, status.feed_updated), (1, Some(now)));
     assert_eq!(
-        store.rendered("news").unwrap(),
+        poll(&mut store, "/b").rendered,
         None,
         "a new item must be rendered"
     );
