@@ -2,7 +2,7 @@
 //! feedwright (cold with following, warm, list only), by rsspls (list only), and by the floor: a
 //! minimal program that only fetches the same pages with reqwest and parses them with scraper.
 //!
-//!     cargo bench --bench poll -- [--sections 200] [--follow 5] [--entries 40] [--rsspls PATH]
+//!     cargo bench --bench poll -- [--sections 200] [--follow 5] [--entries 40] [--repeat 3] [--rsspls PATH]
 //!
 //! Each program runs as a child process (process start included, as cron runs it); its CPU time
 //! and peak memory come from `wait4`, its requests from the server's counters. The server runs
@@ -19,6 +19,7 @@ use feedwright::demo::{Hits, Resource, SiteServer};
 use futures::StreamExt;
 
 struct Options {
+    repeat: usize,
     sections: usize,
     follow: usize,
     entries: usize,
@@ -27,6 +28,7 @@ struct Options {
 
 fn options() -> Options {
     let mut options = Options {
+        repeat: 3,
         sections: 200,
         follow: 5,
         entries: 40,
@@ -38,6 +40,7 @@ fn options() -> Options {
         let value = args.get(i + 1).cloned().unwrap_or_default();
         match args[i].as_str() {
             "--sections" => options.sections = value.parse().expect("--sections N"),
+            "--repeat" => options.repeat = value.parse::<usize>().expect("--repeat N").max(1),
             "--follow" => options.follow = value.parse().expect("--follow N"),
             "--entries" => options.entries = value.parse().expect("--entries N"),
             "--rsspls" => options.rsspls = Some(PathBuf::from(value)),
@@ -261,6 +264,13 @@ fn floor(urls_file: &Path) {
     });
 }
 
+/// The run with the median CPU time.
+fn median(mut costs: Vec<Cost>) -> Option<Cost> {
+    costs.sort_by_key(|c| c.cpu);
+    let middle = costs.len() / 2;
+    (!costs.is_empty()).then(|| costs.swap_remove(middle))
+}
+
 fn row(table: &mut String, name: &str, cost: &Cost, pages: usize) {
     let per_page = cost.cpu.as_secs_f64() * 1000.0 / pages.max(1) as f64;
     let _ = writeln!(
@@ -305,17 +315,6 @@ fn main() {
         std::fs::write(&path, text).expect("written");
         path
     };
-    // Each feedwright workload has its own folder, so its own history (`feedwright.db`).
-    std::fs::create_dir_all(dir.path().join("follow")).expect("a folder");
-    std::fs::create_dir_all(dir.path().join("list")).expect("a folder");
-    let follow_config = write(
-        "follow/config.yaml",
-        &feedwright_config(&options, &base, true),
-    );
-    let list_config = write(
-        "list/config.yaml",
-        &feedwright_config(&options, &base, false),
-    );
     let list_urls: Vec<String> = (0..options.sections)
         .map(|s| format!("{base}/s{s}/"))
         .collect();
@@ -346,58 +345,77 @@ fn main() {
     };
     let follow_pages = options.sections * (1 + options.follow);
 
+    // Every workload runs `repeat` times, cold ones from an empty state each time; the median
+    // (by CPU time) is reported, as the machine is shared with the server.
+    let mut runs: [Vec<Cost>; 6] = Default::default();
+    for rep in 0..options.repeat {
+        // Each feedwright workload has its own folder, so its own history (`feedwright.db`).
+        for folder in ["follow", "list", "rsspls-feeds"] {
+            std::fs::create_dir_all(dir.path().join(format!("{rep}/{folder}"))).expect("a folder");
+        }
+        let follow_config = write(
+            &format!("{rep}/follow/config.yaml"),
+            &feedwright_config(&options, &base, true),
+        );
+        let list_config = write(
+            &format!("{rep}/list/config.yaml"),
+            &feedwright_config(&options, &base, false),
+        );
+        runs[0].push(measure(&server, &mut run(&follow_config)));
+        runs[1].push(measure(&server, &mut run(&follow_config)));
+        runs[2].push(measure(
+            &server,
+            Command::new(&me).arg("--floor").arg(&all_file),
+        ));
+        runs[3].push(measure(&server, &mut run(&list_config)));
+        runs[4].push(measure(
+            &server,
+            Command::new(&me).arg("--floor").arg(&list_file),
+        ));
+        if let Some(bin) = &options.rsspls {
+            let output = dir.path().join(format!("{rep}/rsspls-feeds"));
+            let config = write(
+                &format!("{rep}/rsspls.toml"),
+                &rsspls_config(&options, &base, &output),
+            );
+            runs[5].push(measure(
+                &server,
+                Command::new(bin).arg("--config").arg(&config).env(
+                    "XDG_CACHE_HOME",
+                    dir.path().join(format!("{rep}/rsspls-cache")),
+                ),
+            ));
+        }
+    }
+    let [cold, warm, floor_all, list, floor_list, rsspls] = runs.map(median);
     let mut table = String::from(
         "| run | pages | wall s | CPU s | CPU ms/page | peak MiB | requests | full downloads | exit |\n|---|---|---|---|---|---|---|---|---|\n",
     );
-    let cold = measure(&server, &mut run(&follow_config));
-    row(
-        &mut table,
-        "feedwright cold, following",
-        &cold,
-        follow_pages,
-    );
-    let warm = measure(&server, &mut run(&follow_config));
-    row(
-        &mut table,
-        "feedwright warm (nothing changed)",
-        &warm,
-        follow_pages,
-    );
-    let floor_all = measure(&server, Command::new(&me).arg("--floor").arg(&all_file));
-    row(
-        &mut table,
-        "floor: reqwest + scraper, same pages",
-        &floor_all,
-        follow_pages,
-    );
-    let list = measure(&server, &mut run(&list_config));
-    row(
-        &mut table,
-        "feedwright cold, list only",
-        &list,
-        options.sections,
-    );
-    let floor_list = measure(&server, Command::new(&me).arg("--floor").arg(&list_file));
-    row(
-        &mut table,
-        "floor: reqwest + scraper, list pages",
-        &floor_list,
-        options.sections,
-    );
-    let rsspls = options.rsspls.as_ref().map(|bin| {
-        let output = dir.path().join("rsspls-feeds");
-        std::fs::create_dir_all(&output).expect("a folder");
-        let config = write("rsspls.toml", &rsspls_config(&options, &base, &output));
-        let cost = measure(
-            &server,
-            Command::new(bin)
-                .arg("--config")
-                .arg(&config)
-                .env("XDG_CACHE_HOME", dir.path().join("rsspls-cache")),
-        );
-        row(&mut table, "rsspls, list only", &cost, options.sections);
-        cost
-    });
+    for (name, cost, pages) in [
+        ("feedwright cold, following", &cold, follow_pages),
+        ("feedwright warm (nothing changed)", &warm, follow_pages),
+        (
+            "floor: reqwest + scraper, same pages",
+            &floor_all,
+            follow_pages,
+        ),
+        ("feedwright cold, list only", &list, options.sections),
+        (
+            "floor: reqwest + scraper, list pages",
+            &floor_list,
+            options.sections,
+        ),
+        ("rsspls, list only", &rsspls, options.sections),
+    ] {
+        if let Some(cost) = cost {
+            row(&mut table, name, cost, pages);
+        }
+    }
+    let (Some(cold), Some(warm), Some(floor_all), Some(list), Some(floor_list)) =
+        (cold, warm, floor_all, list, floor_list)
+    else {
+        unreachable!("every feedwright and floor workload ran at least once")
+    };
 
     let ratio = |a: &Cost, b: &Cost| a.cpu.as_secs_f64() / b.cpu.as_secs_f64().max(1e-9);
     println!(

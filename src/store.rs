@@ -179,14 +179,18 @@ impl Store {
                 known,
             });
         }
-        for (version, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
-            let tx = self.conn.transaction().map_err(|e| sqlite(&self.path, e))?;
-            tx.execute_batch(sql)
-                .and_then(|()| tx.pragma_update(None, "user_version", version as i64 + 1))
-                .and_then(|()| tx.commit())
-                .map_err(|e| sqlite(&self.path, e))?;
+        if found == known {
+            return Ok(());
         }
-        Ok(())
+        // Every pending migration in one transaction: all of them or none.
+        let tx = self.conn.transaction().map_err(|e| sqlite(&self.path, e))?;
+        MIGRATIONS
+            .iter()
+            .skip(found as usize)
+            .try_for_each(|sql| tx.execute_batch(sql))
+            .and_then(|()| tx.pragma_update(None, "user_version", known))
+            .and_then(|()| tx.commit())
+            .map_err(|e| sqlite(&self.path, e))
     }
 
     fn err(&self, source: rusqlite::Error) -> StoreError {
