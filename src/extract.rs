@@ -42,32 +42,46 @@ pub struct RawEntry {
     pub source: Option<String>,
 }
 
-/// Metadata that may carry an article's publication time, in order of preference.
+/// Metadata that may carry an article's publication time, in order of preference: a CSS
+/// selector and the attribute holding the time.
+const META_TIME_SOURCES: [(&str, &str); 9] = [
+    (r#"meta[property="article:published_time"]"#, "content"),
+    (r#"meta[name="article:published_time"]"#, "content"),
+    (r#"meta[property="og:time"]"#, "content"),
+    (r#"meta[property="og:release_date"]"#, "content"),
+    (r#"meta[name="pubdate"]"#, "content"),
+    (r#"meta[name="publishdate"]"#, "content"),
+    (r#"meta[name="PubDate"]"#, "content"),
+    (r#"meta[itemprop="datePublished"]"#, "content"),
+    (r#"time[itemprop="datePublished"]"#, "datetime"),
+];
+
+const JSON_LD_SOURCE: &str = r#"script[type="application/ld+json"]"#;
+
 static META_TIMES: LazyLock<Vec<(Selector, &'static str)>> = LazyLock::new(|| {
-    [
-        (r#"meta[property="article:published_time"]"#, "content"),
-        (r#"meta[name="article:published_time"]"#, "content"),
-        (r#"meta[property="og:time"]"#, "content"),
-        (r#"meta[property="og:release_date"]"#, "content"),
-        (r#"meta[name="pubdate"]"#, "content"),
-        (r#"meta[name="publishdate"]"#, "content"),
-        (r#"meta[name="PubDate"]"#, "content"),
-        (r#"meta[itemprop="datePublished"]"#, "content"),
-        (r#"time[itemprop="datePublished"]"#, "datetime"),
-    ]
-    .into_iter()
-    .map(|(css, attr)| {
-        (
-            Selector::parse(css).expect("static selector is valid"),
-            attr,
-        )
-    })
-    .collect()
+    META_TIME_SOURCES
+        .iter()
+        .map(|(css, attr)| {
+            (
+                Selector::parse(css).expect("static selector is valid"),
+                *attr,
+            )
+        })
+        .collect()
 });
 
-static JSON_LD: LazyLock<Selector> = LazyLock::new(|| {
-    Selector::parse(r#"script[type="application/ld+json"]"#).expect("static selector is valid")
+/// Any metadata time or JSON-LD block: one selector, so one pass over the document.
+static ANY_METADATA: LazyLock<Selector> = LazyLock::new(|| {
+    let all: Vec<&str> = META_TIME_SOURCES
+        .iter()
+        .map(|(css, _)| *css)
+        .chain([JSON_LD_SOURCE])
+        .collect();
+    Selector::parse(&all.join(", ")).expect("static selector is valid")
 });
+
+static JSON_LD: LazyLock<Selector> =
+    LazyLock::new(|| Selector::parse(JSON_LD_SOURCE).expect("static selector is valid"));
 
 /// Extracts the article (if `article` rules are given and its title matches) and the list
 /// entries (if `list` rules are given) of one page.
@@ -204,21 +218,30 @@ fn first_value(scope: ElementRef<'_>, fields: &[Field]) -> Option<String> {
     })
 }
 
+/// Every metadata time of the page, in order of preference, found in one pass over the document.
 fn metadata_times(document: &Html) -> Vec<String> {
-    let mut found: Vec<String> = META_TIMES
-        .iter()
-        .filter_map(|(selector, attr)| {
-            let el = document.select(selector).next()?;
-            let value = el.value().attr(attr)?.trim();
-            (!value.is_empty()).then(|| value.to_owned())
-        })
-        .collect();
-    found.extend(
-        document
-            .select(&JSON_LD)
-            .filter_map(|el| json_ld_date(&el.text().collect::<String>())),
-    );
-    found
+    let mut found: Vec<(usize, String)> = Vec::new();
+    for el in document.select(&ANY_METADATA) {
+        if JSON_LD.matches(&el) {
+            if let Some(date) = json_ld_date(&el.text().collect::<String>()) {
+                found.push((META_TIMES.len(), date));
+            }
+            continue;
+        }
+        let Some((rank, attr)) = META_TIMES
+            .iter()
+            .enumerate()
+            .find_map(|(rank, (selector, attr))| selector.matches(&el).then_some((rank, *attr)))
+        else {
+            continue;
+        };
+        let value = el.value().attr(attr).unwrap_or_default().trim();
+        if !value.is_empty() && !found.iter().any(|(r, _)| *r == rank) {
+            found.push((rank, value.to_owned()));
+        }
+    }
+    found.sort_by_key(|(rank, _)| *rank);
+    found.into_iter().map(|(_, value)| value).collect()
 }
 
 /// `datePublished` of a JSON-LD block (searched at any depth, `@graph` included).
