@@ -207,27 +207,20 @@ mod tests {
             header::ACCEPT,
             HeaderValue::from_static("text/html,application/xhtml+xml,*/*;q=0.8"),
         );
-        assert_eq!(
-            content_type("news.rss", &browser),
-            "application/xml; charset=utf-8"
-        );
         let reader = HeaderMap::new();
-        assert_eq!(
-            content_type("news.rss", &reader),
-            "application/rss+xml; charset=utf-8"
-        );
-        assert_eq!(
-            content_type("news.atom", &reader),
-            "application/atom+xml; charset=utf-8"
-        );
-        assert_eq!(
-            content_type("news.json", &browser),
-            "application/feed+json; charset=utf-8"
-        );
-        assert_eq!(
-            content_type("status.json", &reader),
-            "application/json; charset=utf-8"
-        );
+        for (name, request, expected) in [
+            ("news.rss", &browser, "application/xml; charset=utf-8"),
+            ("news.rss", &reader, "application/rss+xml; charset=utf-8"),
+            ("news.atom", &reader, "application/atom+xml; charset=utf-8"),
+            (
+                "news.json",
+                &browser,
+                "application/feed+json; charset=utf-8",
+            ),
+            ("status.json", &reader, "application/json; charset=utf-8"),
+        ] {
+            assert_eq!(content_type(name, request), expected, "{name}");
+        }
     }
 
     #[test]

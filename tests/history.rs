@@ -268,14 +268,8 @@ async fn followed_articles_are_fetched_once_and_a_dead_page_keeps_its_item() {
     );
 }
 
-async fn feedwright(args: &[&str]) -> tokio::process::Child {
-    tokio::process::Command::new(env!("CARGO_BIN_EXE_feedwright"))
-        .args(args)
-        .env_remove("RUST_LOG")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("the binary starts")
+fn start(args: &[&str]) -> tokio::process::Child {
+    common::feedwright(args).spawn().expect("the binary starts")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -285,7 +279,7 @@ async fn a_second_run_waits_then_exits_3_touching_nothing() {
     let config = config.to_str().unwrap();
     let slow = Resource::html(text(&h, "/domestic/")).delayed(Duration::from_secs(3));
     h.server.set("/domestic/", slow);
-    let first = feedwright(&["run", "-c", config]).await;
+    let first = start(&["run", "-c", config]);
     // The first run holds the lock once it asks for the slow page.
     for _ in 0..200 {
         if h.server.hits("/domestic/").requests > 0 {
@@ -298,7 +292,7 @@ async fn a_second_run_waits_then_exits_3_touching_nothing() {
         1,
         "the first run is under way"
     );
-    let second = feedwright(&["run", "-c", config, "--lock-wait", "300ms"]).await;
+    let second = start(&["run", "-c", config, "--lock-wait", "300ms"]);
     let second = second.wait_with_output().await.unwrap();
     assert_eq!(
         second.status.code(),
@@ -333,7 +327,7 @@ async fn a_run_killed_mid_way_leaves_a_consistent_state_for_the_next() {
         "/domestic/",
         Resource::html(page.clone()).delayed(Duration::from_secs(10)),
     );
-    let mut victim = feedwright(&["run", "-c", config]).await;
+    let mut victim = start(&["run", "-c", config]);
     // Wait until the other sections are written, then kill -9 while domestic hangs.
     for _ in 0..100 {
         if h.feed_path("military", "atom").exists() && h.feed_path("news", "atom").exists() {
@@ -350,8 +344,7 @@ async fn a_run_killed_mid_way_leaves_a_consistent_state_for_the_next() {
     assert!(!h.feed_path("domestic", "rss").exists());
 
     h.server.set("/domestic/", Resource::html(page));
-    let next = feedwright(&["run", "-c", config])
-        .await
+    let next = start(&["run", "-c", config])
         .wait_with_output()
         .await
         .unwrap();

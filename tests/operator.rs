@@ -6,9 +6,7 @@ use common::Harness;
 use feedwright::demo::SiteServer;
 
 async fn feedwright(args: &[&str]) -> std::process::Output {
-    tokio::process::Command::new(env!("CARGO_BIN_EXE_feedwright"))
-        .args(args)
-        .env_remove("RUST_LOG")
+    common::feedwright(args)
         .output()
         .await
         .expect("the binary runs")

@@ -270,10 +270,8 @@ async fn the_command_exits_0_1_or_2() {
     let h = Harness::new().await;
     let config = h.write_config();
     let run = |args: Vec<String>| {
-        tokio::process::Command::new(env!("CARGO_BIN_EXE_feedwright"))
-            .args(args)
-            .env_remove("RUST_LOG")
-            .output()
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        common::feedwright(&args).output()
     };
     let config_arg = config.to_string_lossy().into_owned();
     let ok = run(vec!["run".into(), "--config".into(), config_arg.clone()])

@@ -31,6 +31,10 @@ fn client() -> reqwest::Client {
         .unwrap()
 }
 
+async fn text(http: &reqwest::Client, url: &str) -> String {
+    http.get(url).send().await.unwrap().text().await.unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn feeds_have_their_media_types_and_304s() {
     let (_h, base) = served().await;
@@ -181,14 +185,7 @@ async fn the_json_feed_holds_the_same_items_as_the_atom_feed() {
 async fn the_index_and_the_opml_list_every_feed() {
     let (h, base) = served().await;
     let http = client();
-    let index = http
-        .get(format!("{base}/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let index = text(&http, &format!("{base}/")).await;
     for section in ["news", "domestic", "military"] {
         for (ext, media_type) in [
             ("rss", "application/rss+xml"),
@@ -208,14 +205,7 @@ async fn the_index_and_the_opml_list_every_feed() {
         }
     }
     assert!(index.contains("32 items"), "item counts are shown");
-    let opml = http
-        .get(format!("{base}/feeds.opml"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let opml = text(&http, &format!("{base}/feeds.opml")).await;
     let doc = roxmltree::Document::parse(&opml).expect("OPML is well-formed XML");
     assert_eq!(doc.root_element().attribute("version"), Some("2.0"));
     let feeds: Vec<&str> = doc
@@ -277,14 +267,7 @@ async fn newsboat_reads_every_item_through_the_opml() {
     let (h, base) = served().await;
     let dir = tempfile::tempdir().unwrap();
     let opml = dir.path().join("feeds.opml");
-    let served_opml = client()
-        .get(format!("{base}/feeds.opml"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let served_opml = text(&client(), &format!("{base}/feeds.opml")).await;
     std::fs::write(&opml, served_opml).unwrap();
     let urls = dir.path().join("urls");
     let cache = dir.path().join("cache.db");

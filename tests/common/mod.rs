@@ -70,6 +70,17 @@ impl Harness {
     }
 }
 
+/// The feedwright binary with `args`, its output captured, without the caller's `RUST_LOG`.
+pub fn feedwright(args: &[&str]) -> tokio::process::Command {
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_feedwright"));
+    command
+        .args(args)
+        .env_remove("RUST_LOG")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    command
+}
+
 pub fn parse_feed(path: &Path) -> feed_rs::model::Feed {
     let bytes = std::fs::read(path).expect("the feed file exists");
     feed_rs::parser::parse(bytes.as_slice()).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
