@@ -347,7 +347,9 @@ async fn one_bad_page_never_takes_the_section_down() {
     );
     let streamed = streamed.load(Ordering::Relaxed);
     assert!(
-        streamed < 16 * MAX_BODY,
+        // The server offers 64 MiB; what it managed to send before the client hung up is
+        // max_body plus what the kernel's socket buffers absorbed (a few MiB at most).
+        streamed < 24 * 1024 * 1024,
         "the endless body was read far past max_body: {streamed} bytes"
     );
     let agents = server.user_agents();
