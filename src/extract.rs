@@ -151,12 +151,15 @@ pub struct FieldMatch {
 pub fn diagnose(html: &str, article: &ArticleRules, list: Option<&ListRules>) -> Vec<FieldMatch> {
     let document = Html::parse_document(html);
     let root = document.root_element();
-    let check = |field: &'static str, fields: &[Field], scope: ElementRef<'_>| FieldMatch {
+    // The alternative that gives a value under `scope` (none without a scope).
+    let check = |field: &'static str, fields: &[Field], scope: Option<ElementRef<'_>>| FieldMatch {
         field,
-        matched: fields
-            .iter()
-            .find(|f| first_value(scope, std::slice::from_ref(f)).is_some())
-            .map(|f| f.source.clone()),
+        matched: scope.and_then(|scope| {
+            fields
+                .iter()
+                .find(|f| first_value(scope, std::slice::from_ref(f)).is_some())
+                .map(|f| f.source.clone())
+        }),
         alternatives: fields.iter().map(|f| f.source.clone()).collect(),
     };
     let mut found: Vec<FieldMatch> = [
@@ -167,40 +170,30 @@ pub fn diagnose(html: &str, article: &ArticleRules, list: Option<&ListRules>) ->
     ]
     .into_iter()
     .filter(|(_, fields)| !fields.is_empty())
-    .map(|(name, fields)| check(name, fields, root))
+    .map(|(name, fields)| check(name, fields, Some(root)))
     .collect();
     if let Some(list) = list {
-        let item = list
+        let first = list
             .item
             .iter()
-            .find_map(|f| root.select(&f.selector).next());
+            .find_map(|f| root.select(&f.selector).next().map(|item| (f, item)));
         found.push(FieldMatch {
             field: "related.item",
-            matched: list
-                .item
-                .iter()
-                .find(|f| root.select(&f.selector).next().is_some())
-                .map(|f| f.source.clone()),
+            matched: first.map(|(f, _)| f.source.clone()),
             alternatives: list.item.iter().map(|f| f.source.clone()).collect(),
         });
-        for (name, fields) in [
-            ("related.title", &list.title),
-            ("related.link", &list.link),
-            ("related.published", &list.published),
-            ("related.source", &list.source),
-        ] {
-            if fields.is_empty() {
-                continue;
-            }
-            found.push(match item {
-                Some(item) => check(name, fields, item),
-                None => FieldMatch {
-                    field: name,
-                    matched: None,
-                    alternatives: fields.iter().map(|f| f.source.clone()).collect(),
-                },
-            });
-        }
+        let item = first.map(|(_, item)| item);
+        found.extend(
+            [
+                ("related.title", &list.title),
+                ("related.link", &list.link),
+                ("related.published", &list.published),
+                ("related.source", &list.source),
+            ]
+            .into_iter()
+            .filter(|(_, fields)| !fields.is_empty())
+            .map(|(name, fields)| check(name, fields, item)),
+        );
     }
     found
 }

@@ -50,36 +50,30 @@ sites:
         urls: []
 "#;
 
-#[tokio::test]
-async fn check_points_at_every_typo_with_its_line() {
+/// `feedwright check` on a config file holding `text`: its message, with the file's temporary
+/// path shown as `config.yaml`, after checking that it exits with status 2.
+async fn rejected(text: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("config.yaml");
-    std::fs::write(&path, TYPOS).unwrap();
-    let out = feedwright(&["check", "-c", path.to_str().unwrap()]).await;
+    std::fs::write(&path, text).unwrap();
+    let path = path.to_str().unwrap();
+    let out = feedwright(&["check", "-c", path]).await;
     assert_eq!(out.status.code(), Some(2));
-    let stderr =
-        String::from_utf8_lossy(&out.stderr).replace(path.to_str().unwrap(), "config.yaml");
-    insta::assert_snapshot!("unknown_keys", stderr);
+    String::from_utf8_lossy(&out.stderr).replace(path, "config.yaml")
+}
+
+#[tokio::test]
+async fn check_points_at_every_typo_with_its_line() {
+    insta::assert_snapshot!("unknown_keys", rejected(TYPOS).await);
 }
 
 #[tokio::test]
 async fn check_reports_every_invalid_value_at_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("config.yaml");
     // A value serde cannot read is reported first, alone, with its position.
-    std::fs::write(&path, MISTAKES).unwrap();
-    let out = feedwright(&["check", "-c", path.to_str().unwrap()]).await;
-    assert_eq!(out.status.code(), Some(2));
-    let stderr =
-        String::from_utf8_lossy(&out.stderr).replace(path.to_str().unwrap(), "config.yaml");
-    insta::assert_snapshot!("unreadable_value", stderr);
+    insta::assert_snapshot!("unreadable_value", rejected(MISTAKES).await);
     // Once it is fixed, every invalid value is reported at once.
-    std::fs::write(&path, MISTAKES.replace("20 parsecs", "20s")).unwrap();
-    let out = feedwright(&["check", "-c", path.to_str().unwrap()]).await;
-    assert_eq!(out.status.code(), Some(2));
-    let stderr =
-        String::from_utf8_lossy(&out.stderr).replace(path.to_str().unwrap(), "config.yaml");
-    insta::assert_snapshot!("invalid_values", stderr);
+    let fixed = MISTAKES.replace("20 parsecs", "20s");
+    insta::assert_snapshot!("invalid_values", rejected(&fixed).await);
 }
 
 #[tokio::test]
