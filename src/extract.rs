@@ -211,10 +211,17 @@ fn first_value(scope: ElementRef<'_>, fields: &[Field]) -> Option<String> {
     })
 }
 
-/// Every metadata time of the page, in order of preference, found in one pass over the document.
+/// Every metadata time of the page, in order of preference, found in one pass over the document
+/// in which only `meta`, `time` and `script` elements are matched against the selectors.
 fn metadata_times(document: &Html) -> Vec<String> {
     let mut found: Vec<(usize, String)> = Vec::new();
-    for el in document.select(&ANY_METADATA) {
+    let candidates = document
+        .root_element()
+        .descendants()
+        .filter_map(ElementRef::wrap)
+        .filter(|el| matches!(el.value().name(), "meta" | "time" | "script"))
+        .filter(|el| ANY_METADATA.matches(el));
+    for el in candidates {
         if JSON_LD.matches(&el) {
             if let Some(date) = json_ld_date(&el.text().collect::<String>()) {
                 found.push((META_TIMES.len(), date));

@@ -21,7 +21,7 @@ use crate::lock::{LockError, RunLock};
 use crate::normalize::{self, time::TimeContext};
 use crate::publish::{PublishError, Written, publish};
 use crate::render::{self, FeedInfo, site};
-use crate::store::{Prune, Sighting, Store, StoreError};
+use crate::store::{Prune, Rendered, Sighting, Store, StoreError};
 
 /// How long a run waits for another run's lock before giving up.
 pub const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(5);
@@ -144,6 +144,13 @@ impl RunReport {
     }
 }
 
+/// A section's poll as the run sees it: the summary, and what its feeds were written from when
+/// they were (noted in history with every section's outcome, in one transaction).
+struct Polled {
+    summary: SectionSummary,
+    rendered: Option<Rendered>,
+}
+
 /// Shared by the section tasks of a run. The run's lock lives here, so it is released only when
 /// the last section task is gone, even when the run itself is cancelled.
 struct Shared {
@@ -193,29 +200,42 @@ pub async fn run(config: &Config, options: &RunOptions) -> Result<RunReport, Run
             })
         })
         .collect();
-    let mut sections = Vec::with_capacity(tasks.len());
+    let mut polled = Vec::with_capacity(tasks.len());
     for (task, (site, section)) in tasks.into_iter().zip(selected) {
-        sections.push(task.await.unwrap_or_else(|e| {
+        polled.push(task.await.unwrap_or_else(|e| {
             Err(SectionError::Internal {
                 section: config.sites[site].sections[section].id.clone(),
                 message: e.to_string(),
             })
         }));
     }
-    write_site_files(&shared, &sections);
+    write_site_files(&shared, &polled);
+    let sections = polled
+        .into_iter()
+        .map(|outcome| outcome.map(|p| p.summary))
+        .collect();
     Ok(RunReport { sections })
 }
 
-/// Records each polled section's outcome, then rewrites the files around the feeds for every
-/// configured section: `status.json`, `index.html`, `feeds.opml` and `feed.xsl` (each only if
-/// its bytes change). A failure here is logged, not fatal: the feeds are already written.
-fn write_site_files(shared: &Shared, outcomes: &[Result<SectionSummary, SectionError>]) {
+/// Records each polled section's outcome (and what its feeds were written from), then rewrites
+/// the files around the feeds for every configured section: `status.json`, `index.html`,
+/// `feeds.opml` and `feed.xsl` (each only if its bytes change). A failure here is logged, not
+/// fatal: the feeds are already written, and a section whose rendering was not noted is
+/// rendered again by the next poll.
+fn write_site_files(shared: &Shared, outcomes: &[Result<Polled, SectionError>]) {
     let now = Utc::now();
     let config = &shared.config;
     let store = shared.store();
-    let recorded = outcomes.iter().try_for_each(|outcome| match outcome {
-        Ok(summary) => store.record_outcome(&summary.section, now, Ok(())),
-        Err(error) => store.record_outcome(error.section(), now, Err(&error.to_string())),
+    let recorded = store.in_transaction(|store| {
+        outcomes.iter().try_for_each(|outcome| match outcome {
+            Ok(Polled { summary, rendered }) => {
+                store.record_outcome(&summary.section, now, Ok(()))?;
+                rendered
+                    .as_ref()
+                    .map_or(Ok(()), |r| store.set_rendered(&summary.section, r))
+            }
+            Err(error) => store.record_outcome(error.section(), now, Err(&error.to_string())),
+        })
     });
     let gathered = recorded.and_then(|()| {
         config
@@ -312,7 +332,7 @@ async fn poll_section(
     shared: &Shared,
     site: usize,
     section: usize,
-) -> Result<SectionSummary, SectionError> {
+) -> Result<Polled, SectionError> {
     let started = Instant::now();
     let config = &shared.config;
     let site = &config.sites[site];
@@ -366,19 +386,22 @@ async fn poll_section(
         && files
             .iter()
             .all(|(_, f)| std::fs::metadata(f).is_ok_and(|m| m.len() > 0));
-    let unchanged = |followed: Followed| SectionSummary {
-        section: section.id.clone(),
-        items: status.items,
-        new: 0,
-        updated: 0,
-        failed_urls: followed.failed,
-        downloaded: downloaded_starts + followed.read,
-        not_modified,
-        written: files
-            .iter()
-            .map(|(format, _)| (*format, Written::Unchanged))
-            .collect(),
-        elapsed: started.elapsed(),
+    let unchanged = |followed: Followed| Polled {
+        summary: SectionSummary {
+            section: section.id.clone(),
+            items: status.items,
+            new: 0,
+            updated: 0,
+            failed_urls: followed.failed,
+            downloaded: downloaded_starts + followed.read,
+            not_modified,
+            written: files
+                .iter()
+                .map(|(format, _)| (*format, Written::Unchanged))
+                .collect(),
+            elapsed: started.elapsed(),
+        },
+        rendered: None,
     };
     if downloaded_starts == 0 && current {
         return Ok(unchanged(Followed::default()));
@@ -428,25 +451,23 @@ async fn poll_section(
                 })
         })
         .collect::<Result<Vec<_>, _>>()?;
-    shared
-        .store()
-        .set_rendered(
-            &section.id,
-            &fingerprint,
-            items.len(),
-            render::feed_updated(&items),
-        )
-        .map_err(store_err)?;
-    Ok(SectionSummary {
-        section: section.id.clone(),
-        items: items.len(),
-        new: recorded.new,
-        updated: recorded.updated,
-        failed_urls: followed.failed,
-        downloaded: downloaded_starts + followed.read,
-        not_modified,
-        written,
-        elapsed: started.elapsed(),
+    Ok(Polled {
+        summary: SectionSummary {
+            section: section.id.clone(),
+            items: items.len(),
+            new: recorded.new,
+            updated: recorded.updated,
+            failed_urls: followed.failed,
+            downloaded: downloaded_starts + followed.read,
+            not_modified,
+            written,
+            elapsed: started.elapsed(),
+        },
+        rendered: Some(Rendered {
+            fingerprint,
+            items: items.len(),
+            updated: render::feed_updated(&items),
+        }),
     })
 }
 

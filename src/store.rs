@@ -165,6 +165,12 @@ impl Store {
         self.conn
             .pragma_update(None, "mmap_size", 256 * 1024 * 1024)?;
         self.conn.pragma_update(None, "foreign_keys", "ON")?;
+        // A statement with a bound `LIMIT` would otherwise be compiled again at every
+        // execution, as SQLite re-plans it for each new value.
+        self.conn.set_db_config(
+            rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+            true,
+        )?;
         self.conn.pragma_update(None, "journal_mode", "WAL")
     }
 
@@ -331,6 +337,18 @@ pub struct SectionStatus {
 }
 
 impl Store {
+    /// Runs `write` in one transaction, so that its statements cost one commit: the end of a
+    /// run notes every section's outcome this way.
+    pub fn in_transaction<T>(
+        &self,
+        write: impl FnOnce(&Store) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
+        let value = write(self)?;
+        tx.commit().map_err(|e| self.err(e))?;
+        Ok(value)
+    }
+
     /// Notes the outcome of a section's poll at `at`: a success, or the failure's message.
     pub fn record_outcome(
         &self,
@@ -358,15 +376,8 @@ impl Store {
         result.map(drop).map_err(|e| self.err(e))
     }
 
-    /// Notes that `section`'s feeds were written with the settings `fingerprint`, holding
-    /// `items` items, dated `updated`.
-    pub fn set_rendered(
-        &self,
-        section: &str,
-        fingerprint: &str,
-        items: usize,
-        updated: Option<DateTime<FixedOffset>>,
-    ) -> Result<(), StoreError> {
+    /// Notes what `section`'s feeds were last written from.
+    pub fn set_rendered(&self, section: &str, rendered: &Rendered) -> Result<(), StoreError> {
         self.conn
             .prepare_cached(
                 "INSERT INTO section_status (section, rendered, items, feed_updated) VALUES (?1, ?2, ?3, ?4)
@@ -375,9 +386,9 @@ impl Store {
             .and_then(|mut stmt| {
                 stmt.execute(params![
                     section,
-                    fingerprint,
-                    items as i64,
-                    updated.map(|u| u.to_rfc3339())
+                    rendered.fingerprint,
+                    rendered.items as i64,
+                    rendered.updated.map(|u| u.to_rfc3339())
                 ])
             })
             .map(drop)
@@ -411,6 +422,17 @@ impl Store {
     }
 }
 
+/// What a section's feed files were written from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    /// The settings fingerprint (see `run`).
+    pub fingerprint: String,
+    /// Items in the feed.
+    pub items: usize,
+    /// The feed's date.
+    pub updated: Option<DateTime<FixedOffset>>,
+}
+
 /// Which items a poll may drop from history.
 #[derive(Debug, Clone, Copy)]
 pub struct Prune {
@@ -430,13 +452,16 @@ fn record_in(
 ) -> rusqlite::Result<Recorded> {
     let now_unix = now.timestamp();
     let mut recorded = Recorded::default();
-    let mut existing = tx.prepare_cached(
-        "SELECT title, source, content, from_article FROM items WHERE section = ?1 AND link = ?2",
-    )?;
+    // Insert first: a new item (all of them in a cold poll) costs one statement; only a
+    // conflict reads the stored row.
     let mut insert = tx.prepare_cached(
         "INSERT INTO items (section, link, title, source, content, published, published_unix, origin,
                             updated, first_seen, last_seen, from_article, list_title)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?6, ?9, ?9, ?10, ?11)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?6, ?9, ?9, ?10, ?11)
+         ON CONFLICT (section, link) DO NOTHING",
+    )?;
+    let mut existing = tx.prepare_cached(
+        "SELECT title, source, content, from_article FROM items WHERE section = ?1 AND link = ?2",
     )?;
     let mut update = tx.prepare_cached(
         "UPDATE items SET title = ?3, source = ?4, content = ?5, updated = ?6, from_article = ?7,
@@ -449,61 +474,56 @@ fn record_in(
     )?;
     for Sighting { story, list_title } in sightings {
         let link = story.link.as_str();
-        let row = existing
-            .query_row(params![section, link], |row| {
+        let (at, origin) = match story.published {
+            Some(at) => (at, Origin::Page),
+            None => (now, Origin::FirstSeen),
+        };
+        let inserted = insert.execute(params![
+            section,
+            link,
+            story.title,
+            story.source,
+            story.content,
+            at.to_rfc3339(),
+            at.timestamp(),
+            origin.as_str(),
+            now_unix,
+            story.from_article,
+            list_title,
+        ])?;
+        if inserted == 1 {
+            recorded.new += 1;
+            continue;
+        }
+        let (title, source, content, from_article) =
+            existing.query_row(params![section, link], |row| {
                 Ok((
                     row.get::<_, String>(0)?,
                     row.get::<_, Option<String>>(1)?,
                     row.get::<_, Option<String>>(2)?,
                     row.get::<_, bool>(3)?,
                 ))
-            })
-            .optional()?;
-        match row {
-            None => {
-                let (at, origin) = match story.published {
-                    Some(at) => (at, Origin::Page),
-                    None => (now, Origin::FirstSeen),
-                };
-                insert.execute(params![
-                    section,
-                    link,
-                    story.title,
-                    story.source,
-                    story.content,
-                    at.to_rfc3339(),
-                    at.timestamp(),
-                    origin.as_str(),
-                    now_unix,
-                    story.from_article,
-                    list_title,
-                ])?;
-                recorded.new += 1;
-            }
-            Some((title, source, content, from_article)) => {
-                // A list entry does not overwrite what the article's own page said.
-                let authoritative = story.from_article || !from_article;
-                let source_new = story.source.clone().or(source.clone());
-                let content_new = story.content.clone().or(content.clone());
-                if authoritative
-                    && (story.title != title || source_new != source || content_new != content)
-                {
-                    update.execute(params![
-                        section,
-                        link,
-                        story.title,
-                        source_new,
-                        content_new,
-                        now.to_rfc3339(),
-                        story.from_article || from_article,
-                        list_title,
-                        now_unix,
-                    ])?;
-                    recorded.updated += 1;
-                } else {
-                    touch.execute(params![section, link, now_unix, list_title])?;
-                }
-            }
+            })?;
+        // A list entry does not overwrite what the article's own page said.
+        let authoritative = story.from_article || !from_article;
+        let source_new = story.source.clone().or(source.clone());
+        let content_new = story.content.clone().or(content.clone());
+        if authoritative && (story.title != title || source_new != source || content_new != content)
+        {
+            update.execute(params![
+                section,
+                link,
+                story.title,
+                source_new,
+                content_new,
+                now.to_rfc3339(),
+                story.from_article || from_article,
+                list_title,
+                now_unix,
+            ])?;
+            recorded.updated += 1;
+        } else {
+            touch.execute(params![section, link, now_unix, list_title])?;
         }
     }
     let mut save = tx.prepare_cached(

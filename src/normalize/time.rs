@@ -49,6 +49,7 @@ pub fn parse(text: &str, ctx: &TimeContext<'_>) -> Result<DateTime<FixedOffset>,
         .format
         .and_then(|format| with_format(&cleaned, format, ctx.tz))
         .or_else(|| epoch(cleaned.trim()))
+        .or_else(|| plain_local(cleaned.trim()).and_then(|naive| local(ctx.tz, naive)))
         .or_else(|| scan(&cleaned, ctx));
     match found {
         Some(at) if at.with_timezone(&Utc) > ctx.now + MAX_FUTURE => Err(TimeError::InFuture {
@@ -99,6 +100,34 @@ fn epoch(text: &str) -> Option<DateTime<FixedOffset>> {
         _ => return None,
     };
     Some(at.fixed_offset())
+}
+
+/// A whole text that is exactly `YYYY-MM-DD HH:MM` or `YYYY-MM-DD HH:MM:SS`, the form most list
+/// pages write, read without the regex scan. Anything else, an impossible date included, is
+/// left to [`scan`], which reads these texts the same way.
+fn plain_local(text: &str) -> Option<NaiveDateTime> {
+    let b = text.as_bytes();
+    let separators_at =
+        |positions: &[usize], separator: u8| positions.iter().all(|&i| b[i] == separator);
+    let shape_ok = match b.len() {
+        16 => separators_at(&[13], b':'),
+        19 => separators_at(&[13, 16], b':'),
+        _ => false,
+    };
+    if !shape_ok || !separators_at(&[4, 7], b'-') || b[10] != b' ' {
+        return None;
+    }
+    let field = |at: usize, len: usize| -> Option<u32> {
+        let digits = &b[at..at + len];
+        digits
+            .iter()
+            .all(u8::is_ascii_digit)
+            .then(|| digits.iter().fold(0, |n, d| n * 10 + u32::from(d - b'0')))
+    };
+    let date = NaiveDate::from_ymd_opt(field(0, 4)? as i32, field(5, 2)?, field(8, 2)?)?;
+    let seconds = if b.len() == 19 { field(17, 2)? } else { 0 };
+    let time = NaiveTime::from_hms_opt(field(11, 2)?, field(14, 2)?, seconds)?;
+    Some(date.and_time(time))
 }
 
 /// A time form found in a text, before it is resolved against the zone and the fetch time.

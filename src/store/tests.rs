@@ -209,7 +209,14 @@ fn a_recorded_change_forgets_the_rendered_fingerprint() {
     };
     poll(&mut store, "/a");
     store
-        .set_rendered("news", "settings", 1, Some(now))
+        .set_rendered(
+            "news",
+            &Rendered {
+                fingerprint: "settings".into(),
+                items: 1,
+                updated: Some(now),
+            },
+        )
         .unwrap();
     let status = poll(&mut store, "/a");
     assert_eq!(

@@ -320,6 +320,23 @@ mod roundtrip {
         }
 
         #[test]
+        fn the_plain_form_reads_as_the_scan_reads_it(
+            y in 1990u32..2031, mo in 0u32..14, d in 0u32..33, h in 0u32..26, mi in 0u32..62,
+            s in proptest::option::of(0u32..62),
+        ) {
+            let mut text = format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}");
+            if let Some(s) = s {
+                text.push_str(&format!(":{s:02}"));
+            }
+            let ctx = far_future_now();
+            let fast = plain_local(&text).and_then(|naive| local(ctx.tz, naive));
+            if fast.is_some() {
+                prop_assert_eq!(fast, scan(&text, &ctx), "{}", text);
+            }
+            prop_assert_eq!(parse(&text, &ctx).ok(), scan(&text, &ctx), "{}", text);
+        }
+
+        #[test]
         fn arbitrary_text_never_panics(text in "\\PC{0,64}") {
             let _ = parse(&text, &ctx(AFTERNOON));
         }
