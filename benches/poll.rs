@@ -3,11 +3,15 @@
 //! minimal program that only fetches the same pages with reqwest and parses them with scraper.
 //!
 //!     cargo bench --bench poll -- [--sections 200] [--follow 5] [--entries 40] [--repeat 3] [--rsspls PATH]
+//!                                 [--only follow,list,rsspls]
 //!
 //! Each program runs as a child process (process start included, as cron runs it); its CPU time
 //! and peak memory come from `wait4`, its requests from the server's counters. The server runs
 //! in this process, on one thread. See BENCHMARKS.md for the numbers and the machine.
-//! `FEEDWRIGHT_BENCH_WRAP="perf record -g --"` runs the feedwright polls under a profiler.
+//! `FEEDWRIGHT_BENCH_WRAP="perf record -g --"` runs the feedwright polls under a profiler, and
+//! `FEEDWRIGHT_BENCH_BIN=path` measures another feedwright build (to compare two commits on the
+//! same machine, in the same minute). `--only` picks workloads: `follow` (cold with following,
+//! warm, and the floor of the same pages), `list` (list only and its floor), `rsspls`.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -24,6 +28,13 @@ struct Options {
     follow: usize,
     entries: usize,
     rsspls: Option<PathBuf>,
+    only: Vec<String>,
+}
+
+impl Options {
+    fn runs(&self, workload: &str) -> bool {
+        self.only.is_empty() || self.only.iter().any(|w| w == workload)
+    }
 }
 
 fn options() -> Options {
@@ -33,6 +44,7 @@ fn options() -> Options {
         follow: 5,
         entries: 40,
         rsspls: None,
+        only: Vec::new(),
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -44,6 +56,7 @@ fn options() -> Options {
             "--follow" => options.follow = value.parse().expect("--follow N"),
             "--entries" => options.entries = value.parse().expect("--entries N"),
             "--rsspls" => options.rsspls = Some(PathBuf::from(value)),
+            "--only" => options.only = value.split(',').map(str::to_owned).collect(),
             _ => {
                 i += 1;
                 continue;
@@ -324,7 +337,10 @@ fn main() {
     }
     let list_file = write("list.txt", &list_urls.join("\n"));
     let all_file = write("all.txt", &all_urls.join("\n"));
-    let feedwright = env!("CARGO_BIN_EXE_feedwright");
+    let feedwright = std::env::var_os("FEEDWRIGHT_BENCH_BIN").map_or_else(
+        || PathBuf::from(env!("CARGO_BIN_EXE_feedwright")),
+        PathBuf::from,
+    );
     let me = std::env::current_exe().expect("this program");
     // FEEDWRIGHT_BENCH_WRAP="perf record -g -o cold.data --" runs feedwright under a profiler
     // (its times then include the profiler's).
@@ -335,10 +351,10 @@ fn main() {
         let mut command = match wrap.split_first() {
             Some((program, args)) => {
                 let mut command = Command::new(program);
-                command.args(args).arg(feedwright);
+                command.args(args).arg(&feedwright);
                 command
             }
-            None => Command::new(feedwright),
+            None => Command::new(&feedwright),
         };
         command.args(["run", "-q", "-c"]).arg(config);
         command
@@ -361,18 +377,22 @@ fn main() {
             &format!("{rep}/list/config.yaml"),
             &feedwright_config(&options, &base, false),
         );
-        runs[0].push(measure(&server, &mut run(&follow_config)));
-        runs[1].push(measure(&server, &mut run(&follow_config)));
-        runs[2].push(measure(
-            &server,
-            Command::new(&me).arg("--floor").arg(&all_file),
-        ));
-        runs[3].push(measure(&server, &mut run(&list_config)));
-        runs[4].push(measure(
-            &server,
-            Command::new(&me).arg("--floor").arg(&list_file),
-        ));
-        if let Some(bin) = &options.rsspls {
+        if options.runs("follow") {
+            runs[0].push(measure(&server, &mut run(&follow_config)));
+            runs[1].push(measure(&server, &mut run(&follow_config)));
+            runs[2].push(measure(
+                &server,
+                Command::new(&me).arg("--floor").arg(&all_file),
+            ));
+        }
+        if options.runs("list") {
+            runs[3].push(measure(&server, &mut run(&list_config)));
+            runs[4].push(measure(
+                &server,
+                Command::new(&me).arg("--floor").arg(&list_file),
+            ));
+        }
+        if let Some(bin) = options.rsspls.as_ref().filter(|_| options.runs("rsspls")) {
             let output = dir.path().join(format!("{rep}/rsspls-feeds"));
             let config = write(
                 &format!("{rep}/rsspls.toml"),
@@ -387,6 +407,24 @@ fn main() {
             ));
         }
     }
+    // The machine's speed drifts between minutes, so ratios are also taken within each
+    // repetition (the two programs ran seconds apart) and their median reported.
+    let paired = |a: usize, b: usize| {
+        let mut ratios: Vec<f64> = runs[a]
+            .iter()
+            .zip(&runs[b])
+            .map(|(a, b)| a.cpu.as_secs_f64() / b.cpu.as_secs_f64().max(1e-9))
+            .collect();
+        ratios.sort_by(f64::total_cmp);
+        let range = match (ratios.first(), ratios.last()) {
+            (Some(low), Some(high)) => format!(" (range {low:.2}-{high:.2})"),
+            _ => String::new(),
+        };
+        ratios.get(ratios.len() / 2).map(|median| (*median, range))
+    };
+    let paired_cold_floor = paired(0, 2);
+    let paired_warm_cold = paired(1, 0);
+    let paired_list_rsspls = paired(3, 5);
     let [cold, warm, floor_all, list, floor_list, rsspls] = runs.map(median);
     let mut table = String::from(
         "| run | pages | wall s | CPU s | CPU ms/page | peak MiB | requests | full downloads | exit |\n|---|---|---|---|---|---|---|---|---|\n",
@@ -411,41 +449,51 @@ fn main() {
             row(&mut table, name, cost, pages);
         }
     }
-    let (Some(cold), Some(warm), Some(floor_all), Some(list), Some(floor_list)) =
-        (cold, warm, floor_all, list, floor_list)
-    else {
-        unreachable!("every feedwright and floor workload ran at least once")
-    };
-
     let ratio = |a: &Cost, b: &Cost| a.cpu.as_secs_f64() / b.cpu.as_secs_f64().max(1e-9);
+    let show = |paired: &Option<(f64, String)>| {
+        paired.as_ref().map_or_else(String::new, |(median, range)| {
+            format!("; paired by repetition: median {median:.3}{range}")
+        })
+    };
     println!(
         "synthetic site: {} sections x (1 list page of {} entries + {} followed articles)\n",
         options.sections, options.entries, options.follow
     );
     println!("{table}");
-    println!(
-        "cold with following / floor (CPU per page): {:.2}  (target <= 2)",
-        ratio(&cold, &floor_all)
-    );
-    println!(
-        "warm / cold (CPU): {:.1}%  (target < 5%), full downloads in the warm poll: {}",
-        100.0 * ratio(&warm, &cold),
-        warm.hits.full
-    );
-    if let Some(rsspls) = &rsspls {
+    if let (Some(cold), Some(warm), Some(floor_all)) = (&cold, &warm, &floor_all) {
         println!(
-            "list only: feedwright / rsspls (CPU per page): {:.2}  (target <= 0.5)",
-            ratio(&list, rsspls)
+            "cold with following / floor (CPU per page): {:.2}  (target <= 2){}",
+            ratio(cold, floor_all),
+            show(&paired_cold_floor)
         );
-    } else {
-        println!("rsspls not found (cargo install rsspls, or --rsspls PATH): comparison skipped");
+        println!(
+            "warm / cold (CPU): {:.1}%  (target < 5%){}, full downloads in the warm poll: {}",
+            100.0 * ratio(warm, cold),
+            show(&paired_warm_cold),
+            warm.hits.full
+        );
+        println!(
+            "peak memory of the cold poll: {:.1} MiB (target < 64)",
+            cold.max_rss_kib as f64 / 1024.0
+        );
     }
-    println!(
-        "list only: feedwright / floor (CPU per page): {:.2}",
-        ratio(&list, &floor_list)
-    );
-    println!(
-        "peak memory of the cold poll: {:.1} MiB (target < 64)",
-        cold.max_rss_kib as f64 / 1024.0
-    );
+    if let Some(list) = &list {
+        match &rsspls {
+            Some(rsspls) => println!(
+                "list only: feedwright / rsspls (CPU per page): {:.2}  (target <= 0.5){}",
+                ratio(list, rsspls),
+                show(&paired_list_rsspls)
+            ),
+            None if options.runs("rsspls") => println!(
+                "rsspls not found (cargo install rsspls, or --rsspls PATH): comparison skipped"
+            ),
+            None => {}
+        }
+        if let Some(floor_list) = &floor_list {
+            println!(
+                "list only: feedwright / floor (CPU per page): {:.2}",
+                ratio(list, floor_list)
+            );
+        }
+    }
 }

@@ -120,5 +120,72 @@ fn history(c: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, stages, history);
+/// A cold list-only section, as the end-to-end benchmark's: 40 list entries recorded in a new
+/// section (one transaction), read back, and rendered as RSS and Atom.
+fn cold_section(c: &mut Criterion) {
+    let config = config();
+    let site = &config.sites[0];
+    let section = &site.sections[0];
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("bench.db")).unwrap();
+    let start: DateTime<FixedOffset> = "2024-06-28T00:00:00+08:00".parse().unwrap();
+    let keep = Prune {
+        keep_days: 30,
+        keep: 100,
+    };
+    let sightings = |s: usize| -> Vec<Sighting> {
+        (0..40)
+            .map(|e| {
+                let title = format!("第{s}频道新闻{e}：北约暂未考虑在日设办事处");
+                Sighting {
+                    story: Scraped {
+                        link: Url::parse(&format!("http://localhost:8080/s{s}/a{e}.html")).unwrap(),
+                        title: title.clone(),
+                        published: Some(start + chrono::Duration::minutes((s * 7 + e * 13) as i64)),
+                        source: None,
+                        content: None,
+                        from_article: false,
+                    },
+                    list_title: Some(title),
+                }
+            })
+            .collect()
+    };
+    let mut next = 0;
+    c.bench_function(
+        "history: record 40 new list entries (one transaction)",
+        |b| {
+            b.iter_batched(
+                || {
+                    next += 1;
+                    (format!("s{next}"), sightings(next))
+                },
+                |(id, seen)| {
+                    store
+                        .record(&id, &seen, &[], Utc::now().fixed_offset(), keep)
+                        .unwrap()
+                },
+                criterion::BatchSize::SmallInput,
+            )
+        },
+    );
+    let info = FeedInfo {
+        site,
+        section,
+        base_url: None,
+        empty_since: start,
+    };
+    c.bench_function("history: read back a section of 40", |b| {
+        b.iter(|| store.items("s1", 100).unwrap().len())
+    });
+    let items = store.items("s1", 100).unwrap();
+    c.bench_function("render: RSS of 40 list entries", |b| {
+        b.iter(|| render::rss(&info, &items).len())
+    });
+    c.bench_function("render: Atom of 40 list entries", |b| {
+        b.iter(|| render::atom(&info, &items).len())
+    });
+}
+
+criterion_group!(benches, stages, history, cold_section);
 criterion_main!(benches);

@@ -44,12 +44,17 @@ pub fn publish(path: &Path, bytes: &[u8]) -> Result<Written, PublishError> {
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(err)?;
-    let mut file = tempfile::Builder::new()
-        .prefix(".feedwright-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(err)?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".feedwright-").suffix(".tmp");
+    // The folder is created the first time only, not checked before every file.
+    let mut file = match builder.tempfile_in(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            std::fs::create_dir_all(dir).map_err(err)?;
+            builder.tempfile_in(dir)
+        }
+        created => created,
+    }
+    .map_err(err)?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

@@ -443,7 +443,7 @@ async fn poll_section(
     let written = files
         .iter()
         .map(|(format, path)| {
-            publish(path, render::feed(*format, &info, &items).as_bytes())
+            publish(path, &render::feed(*format, &info, &items))
                 .map(|written| (*format, written))
                 .map_err(|source| SectionError::Publish {
                     section: section.id.clone(),

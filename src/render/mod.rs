@@ -79,8 +79,8 @@ pub fn feed_updated(items: &[Item]) -> Option<DateTime<FixedOffset>> {
         .max_by_key(|d| d.timestamp())
 }
 
-/// A feed document in `format`.
-pub fn feed(format: Format, info: &FeedInfo<'_>, items: &[Item]) -> String {
+/// A feed document in `format`, as the bytes of its file.
+pub fn feed(format: Format, info: &FeedInfo<'_>, items: &[Item]) -> Vec<u8> {
     match format {
         Format::Rss => rss(info, items),
         Format::Atom => atom(info, items),
@@ -88,21 +88,31 @@ pub fn feed(format: Format, info: &FeedInfo<'_>, items: &[Item]) -> String {
     }
 }
 
-/// Inserts the `xml-stylesheet` instruction after the XML declaration.
-fn with_stylesheet(xml: String) -> String {
-    let instruction = format!(r#"<?xml-stylesheet type="text/xsl" href="{FEED_XSL_NAME}"?>"#);
-    match xml.find("?>") {
-        Some(end) if xml.starts_with("<?xml") => format!(
-            "{}\n{instruction}\n{}",
-            &xml[..end + 2],
-            xml[end + 2..].trim_start()
-        ),
-        _ => format!("{instruction}\n{xml}"),
-    }
+/// Inserts the `xml-stylesheet` instruction after the XML declaration the writers start with.
+fn with_stylesheet(mut xml: Vec<u8>) -> Vec<u8> {
+    let instruction = format!("\n<?xml-stylesheet type=\"text/xsl\" href=\"{FEED_XSL_NAME}\"?>\n");
+    let after_declaration = xml
+        .starts_with(b"<?xml")
+        .then(|| xml.windows(2).position(|w| w == b"?>"))
+        .flatten()
+        .map_or(0, |end| end + 2);
+    // The writers differ in the whitespace they put after the declaration; none is kept.
+    let root = after_declaration
+        + xml[after_declaration..]
+            .iter()
+            .take_while(|b| b.is_ascii_whitespace())
+            .count();
+    xml.splice(
+        after_declaration..root,
+        instruction
+            .bytes()
+            .skip(usize::from(after_declaration == 0)),
+    );
+    xml
 }
 
 /// The RSS 2.0 document.
-pub fn rss(info: &FeedInfo<'_>, items: &[Item]) -> String {
+pub fn rss(info: &FeedInfo<'_>, items: &[Item]) -> Vec<u8> {
     let updated = Some(feed_updated(items).unwrap_or(info.empty_since).to_rfc2822());
     let items: Vec<rss::Item> = items
         .iter()
@@ -143,11 +153,15 @@ pub fn rss(info: &FeedInfo<'_>, items: &[Item]) -> String {
         items,
         ..Default::default()
     };
-    with_stylesheet(channel.to_string())
+    with_stylesheet(
+        channel
+            .write_to(Vec::new())
+            .unwrap_or_else(|_| unreachable!("writing to memory cannot fail")),
+    )
 }
 
 /// The Atom 1.0 document.
-pub fn atom(info: &FeedInfo<'_>, items: &[Item]) -> String {
+pub fn atom(info: &FeedInfo<'_>, items: &[Item]) -> Vec<u8> {
     let site_author = atom::Person {
         name: xml_safe(&info.site.title),
         ..Default::default()
@@ -200,11 +214,14 @@ pub fn atom(info: &FeedInfo<'_>, items: &[Item]) -> String {
         entries,
         ..Default::default()
     };
-    with_stylesheet(feed.to_string())
+    with_stylesheet(
+        feed.write_to(Vec::new())
+            .unwrap_or_else(|_| unreachable!("writing to memory cannot fail")),
+    )
 }
 
 /// The JSON Feed 1.1 document (<https://www.jsonfeed.org/version/1.1/>).
-pub fn json_feed(info: &FeedInfo<'_>, items: &[Item]) -> String {
+pub fn json_feed(info: &FeedInfo<'_>, items: &[Item]) -> Vec<u8> {
     let rfc3339 = |d: &DateTime<FixedOffset>| d.to_rfc3339_opts(SecondsFormat::Secs, false);
     let items: Vec<serde_json::Value> = items
         .iter()
@@ -237,9 +254,9 @@ pub fn json_feed(info: &FeedInfo<'_>, items: &[Item]) -> String {
     if let Some(url) = info.self_url(Format::Json) {
         document["feed_url"] = url.into();
     }
-    let mut text = serde_json::to_string_pretty(&document)
+    let mut text = serde_json::to_vec_pretty(&document)
         .unwrap_or_else(|_| unreachable!("plain data serializes"));
-    text.push('\n');
+    text.push(b'\n');
     text
 }
 
