@@ -2,15 +2,17 @@
 //!
 //! For each section, concurrently: fetch the start pages (conditionally) → extract the article
 //! and the list → normalize → follow new list entries to their own pages (depth 1, start hosts
-//! only) → record in history (one transaction) → render RSS and Atom from history → publish.
-//! A failing section is reported and the others go on; the report tells the caller what
-//! happened to each, in config order.
+//! only). Then everything read is recorded in history, in one transaction. Then, for each
+//! section that changed, concurrently: render RSS and Atom from history → publish. A failing
+//! section is reported and the others go on; the report tells the caller what happened to
+//! each, in config order.
 
 use std::collections::HashSet;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
+use chrono::{DateTime, FixedOffset, Utc};
 use futures::StreamExt;
 use url::Url;
 
@@ -21,7 +23,7 @@ use crate::lock::{LockError, RunLock};
 use crate::normalize::{self, time::TimeContext};
 use crate::publish::{PublishError, Written, publish};
 use crate::render::{self, FeedInfo, site};
-use crate::store::{Prune, Rendered, Sighting, Store, StoreError};
+use crate::store::{Changes, Poll, Prune, Rendered, SectionStatus, Sighting, Store, StoreError};
 
 /// How long a run waits for another run's lock before giving up.
 pub const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(5);
@@ -88,7 +90,7 @@ pub enum SectionError {
     Store {
         section: String,
         #[source]
-        source: StoreError,
+        source: Arc<StoreError>,
     },
     #[error("section {section}: {source}")]
     Publish {
@@ -169,7 +171,10 @@ impl Shared {
     }
 }
 
-/// Polls the selected sections once and writes their feeds.
+/// Polls the selected sections once and writes their feeds, in three steps: every section's
+/// pages are read (concurrently); all that was read is recorded in history in one transaction;
+/// then the feeds of the sections that changed are written (concurrently). A feed is never
+/// written from items history does not hold yet, and a run commits once, not once per section.
 pub async fn run(config: &Config, options: &RunOptions) -> Result<RunReport, RunError> {
     let selected = select(config, &options.sections)?;
     let state = config.state_path.clone();
@@ -187,27 +192,28 @@ pub async fn run(config: &Config, options: &RunOptions) -> Result<RunReport, Run
         progress: Arc::clone(&options.progress),
         _lock: lock,
     });
-    let tasks: Vec<_> = selected
-        .iter()
-        .map(|&(site, section)| {
-            let shared = Arc::clone(&shared);
-            tokio::spawn(async move {
-                let outcome = poll_section(&shared, site, section).await;
-                shared
-                    .progress
-                    .section_done(&shared.config.sites[site].sections[section].id);
-                outcome
-            })
-        })
-        .collect();
-    let mut polled = Vec::with_capacity(tasks.len());
-    for (task, (site, section)) in tasks.into_iter().zip(selected) {
-        polled.push(task.await.unwrap_or_else(|e| {
-            Err(SectionError::Internal {
-                section: config.sites[site].sections[section].id.clone(),
-                message: e.to_string(),
-            })
-        }));
+    let read = on_each_section(
+        &shared,
+        selected.iter().map(|&ids| (ids, ids)),
+        |shared, ids| async move { read_section(&shared, ids).await },
+    )
+    .await;
+    let recorded = record(&shared, selected.iter().copied().zip(read).collect());
+    let polled = on_each_section(
+        &shared,
+        recorded.into_iter().map(|outcome| match outcome {
+            Ok(recorded) => (recorded.read.ids, Ok(recorded)),
+            Err((ids, error)) => (ids, Err(error)),
+        }),
+        |shared, recorded| async move { recorded.and_then(|r| write_section(&shared, r)) },
+    )
+    .await;
+    for (&(site, section), outcome) in selected.iter().zip(&polled) {
+        if outcome.is_err() {
+            shared
+                .progress
+                .section_done(&config.sites[site].sections[section].id);
+        }
     }
     write_site_files(&shared, &polled);
     let sections = polled
@@ -215,6 +221,37 @@ pub async fn run(config: &Config, options: &RunOptions) -> Result<RunReport, Run
         .map(|outcome| outcome.map(|p| p.summary))
         .collect();
     Ok(RunReport { sections })
+}
+
+/// A section's place in the config: `(site index, section index)`.
+type Ids = (usize, usize);
+
+/// Runs `task` on every input, spread over the runtime's workers; the outcomes come back in the
+/// inputs' order, a task that panicked as an internal error of its section.
+async fn on_each_section<I, T, F, Fut>(
+    shared: &Arc<Shared>,
+    inputs: impl Iterator<Item = (Ids, I)>,
+    task: F,
+) -> Vec<Result<T, SectionError>>
+where
+    I: Send + 'static,
+    T: Send + 'static,
+    F: Fn(Arc<Shared>, I) -> Fut,
+    Fut: Future<Output = Result<T, SectionError>> + Send + 'static,
+{
+    let tasks: Vec<_> = inputs
+        .map(|(ids, input)| (ids, tokio::spawn(task(Arc::clone(shared), input))))
+        .collect();
+    let mut outcomes = Vec::with_capacity(tasks.len());
+    for ((site, section), task) in tasks {
+        outcomes.push(task.await.unwrap_or_else(|e| {
+            Err(SectionError::Internal {
+                section: shared.config.sites[site].sections[section].id.clone(),
+                message: e.to_string(),
+            })
+        }));
+    }
+    outcomes
 }
 
 /// Records each polled section's outcome (and what its feeds were written from), then rewrites
@@ -328,18 +365,46 @@ impl Sightings {
     }
 }
 
-async fn poll_section(
-    shared: &Shared,
-    site: usize,
-    section: usize,
-) -> Result<Polled, SectionError> {
+/// A section whose pages were read: what it saw, and what recording and writing it need.
+struct Read {
+    ids: Ids,
+    started: Instant,
+    sightings: Sightings,
+    /// The start pages downloaded, with the validators to store for them.
+    validated: Vec<(Url, Validators)>,
+    not_modified: usize,
+    followed: Followed,
+    status: SectionStatus,
+    fingerprint: String,
+    files: Vec<(Format, PathBuf)>,
+    /// The feed files exist and were written with the current settings.
+    current: bool,
+}
+
+impl Read {
+    /// Nothing was downloaded and the feeds are current: nothing to record or write.
+    fn untouched(&self) -> bool {
+        self.validated.is_empty() && self.current
+    }
+}
+
+/// A section read and recorded in history.
+struct Recorded {
+    read: Read,
+    changes: Changes,
+    /// The time of the recording in the site's zone (an empty feed's date).
+    now: DateTime<FixedOffset>,
+}
+
+/// Reads a section's start pages (conditionally) and follows their new list entries.
+async fn read_section(shared: &Shared, ids: Ids) -> Result<Read, SectionError> {
     let started = Instant::now();
     let config = &shared.config;
-    let site = &config.sites[site];
-    let section = &site.sections[section];
+    let site = &config.sites[ids.0];
+    let section = &site.sections[ids.1];
     let store_err = |source| SectionError::Store {
         section: section.id.clone(),
-        source,
+        source: Arc::new(source),
     };
     let scope = Scope::new(&section.urls, &config.fetch.allow_hosts);
     let mut sightings = Sightings::default();
@@ -368,8 +433,7 @@ async fn poll_section(
             }
         }
     }
-    let downloaded_starts = validated.len();
-    let files: Vec<(Format, std::path::PathBuf)> = config
+    let files: Vec<(Format, PathBuf)> = config
         .formats
         .iter()
         .map(|&format| {
@@ -386,61 +450,138 @@ async fn poll_section(
         && files
             .iter()
             .all(|(_, f)| std::fs::metadata(f).is_ok_and(|m| m.len() > 0));
-    let unchanged = |followed: Followed| Polled {
-        summary: SectionSummary {
-            section: section.id.clone(),
-            items: status.items,
-            new: 0,
-            updated: 0,
-            failed_urls: followed.failed,
-            downloaded: downloaded_starts + followed.read,
-            not_modified,
-            written: files
-                .iter()
-                .map(|(format, _)| (*format, Written::Unchanged))
-                .collect(),
-            elapsed: started.elapsed(),
-        },
-        rendered: None,
+    let mut read = Read {
+        ids,
+        started,
+        sightings,
+        validated,
+        not_modified,
+        followed: Followed::default(),
+        status,
+        fingerprint,
+        files,
+        current,
     };
-    if downloaded_starts == 0 && current {
-        return Ok(unchanged(Followed::default()));
+    if read.untouched() || !site.follow {
+        return Ok(read);
     }
-    let followed = if site.follow {
-        follow(shared, site, section, &scope, &mut sightings).await?
-    } else {
-        Followed::default()
-    };
-    if followed.retry_later {
+    read.followed = follow(shared, site, section, &scope, &mut read.sightings).await?;
+    if read.followed.retry_later {
         // Forget the start pages' validators: the next poll reads them again, and so retries
         // the followed pages that failed for a passing reason.
-        for (_, validators) in &mut validated {
+        for (_, validators) in &mut read.validated {
             *validators = Validators::default();
         }
     }
-    let now = Utc::now().with_timezone(&site.timezone).fixed_offset();
+    Ok(read)
+}
+
+/// Records every section read in history, in one transaction (each section in its own
+/// savepoint, so that one section's failure does not undo the others').
+fn record(
+    shared: &Shared,
+    read: Vec<(Ids, Result<Read, SectionError>)>,
+) -> Vec<Result<Recorded, (Ids, SectionError)>> {
+    let config = &shared.config;
+    let now = Utc::now();
+    let local = |read: &Read| {
+        now.with_timezone(&config.sites[read.ids.0].timezone)
+            .fixed_offset()
+    };
     let prune = Prune {
         keep_days: config.keep_days,
         keep: config.max_items,
     };
-    let recorded = shared
-        .store()
-        .record(&section.id, &sightings.list, &validated, now, prune)
-        .map_err(store_err)?;
-    if !recorded.changed() && current {
-        return Ok(unchanged(followed));
+    let polls: Vec<Poll<'_>> = read
+        .iter()
+        .filter_map(|(_, read)| read.as_ref().ok())
+        .filter(|read| !read.untouched())
+        .map(|read| Poll {
+            section: &config.sites[read.ids.0].sections[read.ids.1].id,
+            sightings: &read.sightings.list,
+            pages: &read.validated,
+            now: local(read),
+            prune,
+        })
+        .collect();
+    let results: Vec<Result<Changes, Arc<StoreError>>> = match shared.store().record_all(&polls) {
+        Ok(results) => results
+            .into_iter()
+            .map(|result| result.map_err(Arc::new))
+            .collect(),
+        Err(error) => {
+            let error = Arc::new(error);
+            polls.iter().map(|_| Err(Arc::clone(&error))).collect()
+        }
+    };
+    drop(polls);
+    let mut results = results.into_iter();
+    read.into_iter()
+        .map(|(ids, read)| {
+            let read = read.map_err(|error| (ids, error))?;
+            let changes = if read.untouched() {
+                Changes::default()
+            } else {
+                results
+                    .next()
+                    .unwrap_or_else(|| unreachable!("one result per section recorded"))
+                    .map_err(|source| {
+                        let section = config.sites[ids.0].sections[ids.1].id.clone();
+                        (ids, SectionError::Store { section, source })
+                    })?
+            };
+            let now = local(&read);
+            Ok(Recorded { read, changes, now })
+        })
+        .collect()
+}
+
+/// Writes a recorded section's feeds from history, unless nothing they show changed.
+fn write_section(shared: &Shared, recorded: Recorded) -> Result<Polled, SectionError> {
+    let Recorded { read, changes, now } = recorded;
+    let config = &shared.config;
+    let site = &config.sites[read.ids.0];
+    let section = &site.sections[read.ids.1];
+    let done = |items: usize, written: Vec<(Format, Written)>| {
+        shared.progress.section_done(&section.id);
+        SectionSummary {
+            section: section.id.clone(),
+            items,
+            new: changes.new,
+            updated: changes.updated,
+            failed_urls: read.followed.failed.clone(),
+            downloaded: read.validated.len() + read.followed.read,
+            not_modified: read.not_modified,
+            written,
+            elapsed: read.started.elapsed(),
+        }
+    };
+    if !changes.changed() && read.current {
+        let unchanged = read
+            .files
+            .iter()
+            .map(|(format, _)| (*format, Written::Unchanged))
+            .collect();
+        return Ok(Polled {
+            summary: done(read.status.items, unchanged),
+            rendered: None,
+        });
     }
     let items = shared
         .store()
         .items(&section.id, config.max_items)
-        .map_err(store_err)?;
+        .map_err(|source| SectionError::Store {
+            section: section.id.clone(),
+            source: Arc::new(source),
+        })?;
     let info = FeedInfo {
         site,
         section,
         base_url: config.base_url.as_ref(),
         empty_since: now,
     };
-    let written = files
+    let written = read
+        .files
         .iter()
         .map(|(format, path)| {
             publish(path, &render::feed(*format, &info, &items))
@@ -452,19 +593,9 @@ async fn poll_section(
         })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Polled {
-        summary: SectionSummary {
-            section: section.id.clone(),
-            items: items.len(),
-            new: recorded.new,
-            updated: recorded.updated,
-            failed_urls: followed.failed,
-            downloaded: downloaded_starts + followed.read,
-            not_modified,
-            written,
-            elapsed: started.elapsed(),
-        },
+        summary: done(items.len(), written),
         rendered: Some(Rendered {
-            fingerprint,
+            fingerprint: read.fingerprint.clone(),
             items: items.len(),
             updated: render::feed_updated(&items),
         }),
@@ -553,7 +684,7 @@ async fn follow(
         .known(&section.id, &listed)
         .map_err(|source| SectionError::Store {
             section: section.id.clone(),
-            source,
+            source: Arc::new(source),
         })?;
     let wanted: Vec<(usize, Url)> = sightings
         .list

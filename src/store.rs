@@ -3,8 +3,9 @@
 //! A feed is the newest `max_items` of its section's history, so an item that left a moving hot
 //! list stays in the feed. An item's link is its identity and its publication time is fixed
 //! when it is first stored; a corrected title, source or body updates the row in place and moves
-//! only its `updated` time. A section's poll is recorded in one transaction, validators
-//! included, so a run killed at any moment leaves either the previous state or the new one.
+//! only its `updated` time. A run's polls are recorded in one transaction, validators included
+//! (each section in a savepoint of its own), so a run killed at any moment leaves either the
+//! previous state or the new one.
 //! The schema is versioned with `PRAGMA user_version`.
 
 use std::collections::HashMap;
@@ -12,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset};
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use url::Url;
 
 use crate::fetch::Validators;
@@ -111,12 +112,12 @@ pub struct Known {
 
 /// What one poll changed in a section's history.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Recorded {
+pub struct Changes {
     pub new: usize,
     pub updated: usize,
 }
 
-impl Recorded {
+impl Changes {
     /// True when the poll changed what the feed shows.
     pub fn changed(&self) -> bool {
         self.new > 0 || self.updated > 0
@@ -265,13 +266,39 @@ impl Store {
         pages: &[(Url, Validators)],
         now: DateTime<FixedOffset>,
         prune: Prune,
-    ) -> Result<Recorded, StoreError> {
+    ) -> Result<Changes, StoreError> {
+        let poll = Poll {
+            section,
+            sightings,
+            pages,
+            now,
+            prune,
+        };
+        self.record_all(&[poll])?
+            .pop()
+            .unwrap_or_else(|| unreachable!("one result per poll"))
+    }
+
+    /// Records the polls of many sections in one transaction, each in its own savepoint: a
+    /// section that cannot be recorded gets its error and leaves no trace, the others are
+    /// committed together. The outer error is a transaction that could not begin or commit.
+    pub fn record_all(
+        &mut self,
+        polls: &[Poll<'_>],
+    ) -> Result<Vec<Result<Changes, StoreError>>, StoreError> {
         let path = self.path.clone();
-        let tx = self.conn.transaction().map_err(|e| sqlite(&path, e))?;
-        let recorded =
-            record_in(&tx, section, sightings, pages, now, prune).map_err(|e| sqlite(&path, e))?;
+        let mut tx = self.conn.transaction().map_err(|e| sqlite(&path, e))?;
+        let mut results = Vec::with_capacity(polls.len());
+        for poll in polls {
+            let result = tx.savepoint().and_then(|savepoint| {
+                let changes = record_in(&savepoint, poll)?;
+                savepoint.commit()?;
+                Ok(changes)
+            });
+            results.push(result.map_err(|e| sqlite(&path, e)));
+        }
         tx.commit().map_err(|e| sqlite(&path, e))?;
-        Ok(recorded)
+        Ok(results)
     }
 
     /// The newest `limit` items of `section`, newest first (ties by link).
@@ -437,6 +464,19 @@ pub struct Rendered {
     pub updated: Option<DateTime<FixedOffset>>,
 }
 
+/// One section's poll, as history records it.
+#[derive(Debug, Clone, Copy)]
+pub struct Poll<'a> {
+    pub section: &'a str,
+    /// The stories seen.
+    pub sightings: &'a [Sighting],
+    /// The pages fetched, with their validators.
+    pub pages: &'a [(Url, Validators)],
+    /// The moment of the poll (first-seen dates, corrections).
+    pub now: DateTime<FixedOffset>,
+    pub prune: Prune,
+}
+
 /// Which items a poll may drop from history.
 #[derive(Debug, Clone, Copy)]
 pub struct Prune {
@@ -446,16 +486,16 @@ pub struct Prune {
     pub keep: usize,
 }
 
-fn record_in(
-    tx: &Transaction<'_>,
-    section: &str,
-    sightings: &[Sighting],
-    pages: &[(Url, Validators)],
-    now: DateTime<FixedOffset>,
-    prune: Prune,
-) -> rusqlite::Result<Recorded> {
+fn record_in(tx: &Connection, poll: &Poll<'_>) -> rusqlite::Result<Changes> {
+    let Poll {
+        section,
+        sightings,
+        pages,
+        now,
+        prune,
+    } = *poll;
     let now_unix = now.timestamp();
-    let mut recorded = Recorded::default();
+    let mut recorded = Changes::default();
     // Insert first: a new item (all of them in a cold poll) costs one statement; only a
     // conflict reads the stored row.
     let mut insert = tx.prepare_cached(

@@ -39,11 +39,11 @@ fn items_are_kept_once_newest_first_with_fixed_dates() {
         story("/c", "C", Some("2024-06-28T10:00:00+08:00")),
     ];
     let recorded = store.record("news", &poll, &[], first, KEEP).unwrap();
-    assert_eq!(recorded, Recorded { new: 3, updated: 0 });
+    assert_eq!(recorded, Changes { new: 3, updated: 0 });
 
     let later = at("2024-06-28T18:30:00+08:00");
     let again = store.record("news", &poll[..1], &[], later, KEEP).unwrap();
-    assert_eq!(again, Recorded::default());
+    assert_eq!(again, Changes::default());
 
     let items = store.items("news", 10).unwrap();
     let titles: Vec<&str> = items.iter().map(|i| i.title.as_str()).collect();
@@ -88,7 +88,7 @@ fn a_corrected_title_updates_in_place() {
             KEEP,
         )
         .unwrap();
-    assert_eq!(recorded, Recorded { new: 0, updated: 1 });
+    assert_eq!(recorded, Changes { new: 0, updated: 1 });
     let items = store.items("news", 10).unwrap();
     assert_eq!(items.len(), 1);
     assert_eq!(items[0].title, "New");
@@ -111,7 +111,7 @@ fn list_data_does_not_overwrite_the_article() {
     store.record("news", &[article], &[], now, KEEP).unwrap();
     let listed = story("/a", "短标题", Some("2024-06-28T09:00:00+08:00"));
     let recorded = store.record("news", &[listed], &[], now, KEEP).unwrap();
-    assert_eq!(recorded, Recorded::default());
+    assert_eq!(recorded, Changes::default());
     let item = &store.items("news", 10).unwrap()[0];
     assert_eq!(item.title, "文章标题");
     assert_eq!(item.content.as_deref(), Some("<p>正文</p>"));
@@ -255,4 +255,65 @@ fn reopening_keeps_history_and_a_newer_schema_is_refused() {
         Store::open(&path),
         Err(StoreError::TooNew { found: 99, .. })
     ));
+}
+
+#[test]
+fn one_section_that_cannot_be_recorded_leaves_the_others_committed() {
+    let (dir, mut store) = open();
+    Connection::open(dir.path().join("state/history.db"))
+        .unwrap()
+        .execute_batch(
+            "CREATE TRIGGER refuse BEFORE INSERT ON items WHEN NEW.section = 'broken'
+             BEGIN SELECT RAISE(ABORT, 'refused'); END;",
+        )
+        .unwrap();
+    let now = at("2024-06-28T17:30:00+08:00");
+    let url = Url::parse("https://news.china.com/broken/").unwrap();
+    let pages = [(
+        url.clone(),
+        Validators {
+            etag: Some("\"1\"".into()),
+            last_modified: None,
+        },
+    )];
+    let news = [story("/a", "A", None), story("/b", "B", None)];
+    let broken = [story("/x", "X", None)];
+    let poll = |section, sightings| Poll {
+        section,
+        sightings,
+        pages: &pages,
+        now,
+        prune: KEEP,
+    };
+    let results = store
+        .record_all(&[
+            poll("news", &news),
+            poll("broken", &broken),
+            poll("other", &news),
+        ])
+        .unwrap();
+    assert_eq!(
+        results[0].as_ref().unwrap(),
+        &Changes { new: 2, updated: 0 }
+    );
+    assert!(
+        results[1]
+            .as_ref()
+            .unwrap_err()
+            .to_string()
+            .contains("refused")
+    );
+    assert_eq!(
+        results[2].as_ref().unwrap(),
+        &Changes { new: 2, updated: 0 }
+    );
+    assert_eq!(store.items("news", 10).unwrap().len(), 2);
+    assert_eq!(store.items("other", 10).unwrap().len(), 2);
+    assert_eq!(store.items("broken", 10).unwrap().len(), 0);
+    assert_eq!(
+        store.validators("broken", &url).unwrap(),
+        None,
+        "the failed section's validators are rolled back with its items"
+    );
+    assert!(store.validators("news", &url).unwrap().is_some());
 }
