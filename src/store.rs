@@ -166,6 +166,8 @@ impl Store {
         self.conn
             .pragma_update(None, "mmap_size", 256 * 1024 * 1024)?;
         self.conn.pragma_update(None, "foreign_keys", "ON")?;
+        // The savepoint of each section keeps its undo pages in memory, not in a temporary file.
+        self.conn.pragma_update(None, "temp_store", "MEMORY")?;
         // One checkpoint when the run closes the history instead of one every 1000 pages
         // written: a cold run of hundreds of sections rewrites the same index pages many times.
         self.conn
@@ -310,41 +312,33 @@ impl Store {
                  WHERE section = ?1 ORDER BY published_unix DESC, link ASC LIMIT ?2",
             )
             .map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map(params![section, limit as i64], |row| {
-                Ok((
-                    row.get::<_, String>(0)?,
-                    row.get::<_, String>(1)?,
-                    row.get::<_, String>(2)?,
-                    row.get::<_, String>(3)?,
-                    row.get::<_, String>(4)?,
-                    row.get::<_, Option<String>>(5)?,
-                    row.get::<_, Option<String>>(6)?,
-                ))
-            })
+        let mut rows = stmt
+            .query(params![section, limit as i64])
             .map_err(|e| self.err(e))?;
         let mut items = Vec::new();
-        for row in rows {
-            let (link, title, published, origin, updated, source, content) =
-                row.map_err(|e| self.err(e))?;
-            let (Ok(link), Ok(published), Ok(updated)) = (
-                Url::parse(&link),
-                DateTime::parse_from_rfc3339(&published),
-                DateTime::parse_from_rfc3339(&updated),
-            ) else {
+        while let Some(row) = rows.next().map_err(|e| self.err(e))? {
+            // Dates and the origin are parsed from the row's own text, not from copies of it.
+            let text = |i| row.get_ref(i).ok().and_then(|v| v.as_str().ok());
+            let parsed = (
+                text(0).and_then(|l| Url::parse(l).ok()),
+                text(2).and_then(|p| DateTime::parse_from_rfc3339(p).ok()),
+                text(4).and_then(|u| DateTime::parse_from_rfc3339(u).ok()),
+            );
+            let (Some(link), Some(published), Some(updated)) = parsed else {
+                let link = text(0).unwrap_or_default();
                 tracing::warn!(section, link, "unreadable history row skipped");
                 continue;
             };
             items.push(Item {
                 link,
-                title,
+                title: row.get(1).map_err(|e| self.err(e))?,
                 published: Published {
                     at: published,
-                    origin: Origin::from_stored(&origin),
+                    origin: Origin::from_stored(text(3).unwrap_or_default()),
                 },
                 updated,
-                source,
-                content,
+                source: row.get(5).map_err(|e| self.err(e))?,
+                content: row.get(6).map_err(|e| self.err(e))?,
             });
         }
         Ok(items)
@@ -587,12 +581,19 @@ fn record_in(tx: &Connection, poll: &Poll<'_>) -> rusqlite::Result<Changes> {
         tx.prepare_cached("UPDATE section_status SET rendered = NULL WHERE section = ?1")?
             .execute([section])?;
     }
-    let cutoff = now_unix - i64::from(prune.keep_days) * 86_400;
-    tx.prepare_cached(
-        "DELETE FROM items WHERE section = ?1 AND last_seen < ?2 AND link NOT IN (
-             SELECT link FROM items WHERE section = ?1 ORDER BY published_unix DESC, link ASC LIMIT ?3)",
-    )?
-    .execute(params![section, cutoff, prune.keep as i64])?;
+    // Nothing can go while the section holds no more items than its feed shows: one count over
+    // the index instead of the pruning statement, which reads every row of the section.
+    let held: i64 = tx
+        .prepare_cached("SELECT count(*) FROM items WHERE section = ?1")?
+        .query_row([section], |row| row.get(0))?;
+    if held > prune.keep as i64 {
+        let cutoff = now_unix - i64::from(prune.keep_days) * 86_400;
+        tx.prepare_cached(
+            "DELETE FROM items WHERE section = ?1 AND last_seen < ?2 AND link NOT IN (
+                 SELECT link FROM items WHERE section = ?1 ORDER BY published_unix DESC, link ASC LIMIT ?3)",
+        )?
+        .execute(params![section, cutoff, prune.keep as i64])?;
+    }
     Ok(recorded)
 }
 
