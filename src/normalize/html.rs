@@ -6,16 +6,23 @@
 //! `referrerpolicy="no-referrer"`, because china.com images refuse foreign referers.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 
 use ammonia::{Builder, UrlRelative};
 use url::Url;
 
 use super::xml_safe;
 
-/// Sanitizes `html` from the page at `base`.
-pub fn clean(html: &str, base: &Url) -> String {
-    let srcset_base = base.clone();
-    let cleaned = Builder::default()
+thread_local! {
+    /// The allowlist, built once per thread: building it costs as much as sanitizing a body.
+    static SANITIZER: RefCell<Builder<'static>> = RefCell::new(sanitizer());
+    /// The page being sanitized, for the `srcset` filter (ammonia takes one filter per builder).
+    static PAGE: RefCell<Option<Url>> = const { RefCell::new(None) };
+}
+
+fn sanitizer() -> Builder<'static> {
+    let mut builder = Builder::default();
+    builder
         .add_tags(["video", "audio", "source", "picture"])
         // The W3C feed validator flags these as unknown or risky.
         .rm_tags(["rtc", "bdo"])
@@ -24,13 +31,26 @@ pub fn clean(html: &str, base: &Url) -> String {
         .add_tag_attributes("video", ["src", "poster", "width", "height"])
         .add_tag_attributes("audio", ["src"])
         .set_tag_attribute_value("img", "referrerpolicy", "no-referrer")
-        .url_relative(UrlRelative::RewriteWithBase(base.clone()))
-        .attribute_filter(move |_element, attribute, value| match attribute {
-            "srcset" => Some(Cow::Owned(absolute_srcset(value, &srcset_base))),
+        .attribute_filter(|_element, attribute, value| match attribute {
+            "srcset" => Some(Cow::Owned(PAGE.with_borrow(|page| match page {
+                Some(base) => absolute_srcset(value, base),
+                None => String::new(),
+            }))),
             _ => Some(Cow::Borrowed(value)),
-        })
-        .clean(html)
-        .to_string();
+        });
+    builder
+}
+
+/// Sanitizes `html` from the page at `base`.
+pub fn clean(html: &str, base: &Url) -> String {
+    PAGE.set(Some(base.clone()));
+    let cleaned = SANITIZER.with_borrow_mut(|sanitizer| {
+        sanitizer
+            .url_relative(UrlRelative::RewriteWithBase(base.clone()))
+            .clean(html)
+            .to_string()
+    });
+    PAGE.set(None);
     xml_safe(cleaned.trim())
 }
 
