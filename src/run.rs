@@ -7,7 +7,7 @@
 //! section is reported and the others go on; the report tells the caller what happened to
 //! each, in config order.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -160,6 +160,8 @@ struct Shared {
     fetcher: Fetcher,
     store: Mutex<Store>,
     progress: Arc<dyn Progress>,
+    /// Every section's status as the run found it.
+    statuses: HashMap<String, SectionStatus>,
     _lock: RunLock,
 }
 
@@ -185,8 +187,10 @@ pub async fn run(config: &Config, options: &RunOptions) -> Result<RunReport, Run
             path: config.state_path.clone(),
             source: std::io::Error::other(e),
         })??;
+    let store = Store::open(&config.state_path)?;
     let shared = Arc::new(Shared {
-        store: Mutex::new(Store::open(&config.state_path)?),
+        statuses: store.statuses()?,
+        store: Mutex::new(store),
         fetcher: Fetcher::new(&config.fetch)?,
         config: config.clone(),
         progress: Arc::clone(&options.progress),
@@ -274,21 +278,23 @@ fn write_site_files(shared: &Shared, outcomes: &[Result<Polled, SectionError>]) 
             Err(error) => store.record_outcome(error.section(), now, Err(&error.to_string())),
         })
     });
-    let gathered = recorded.and_then(|()| {
-        config
-            .sections()
-            .map(|(site, section)| {
-                let status = store.status(&section.id)?;
-                let listed = site::Listed {
-                    site,
-                    section,
-                    items: status.items,
-                    updated: status.feed_updated,
-                };
-                Ok(((section, status), listed))
-            })
-            .collect::<Result<Vec<_>, StoreError>>()
-    });
+    let gathered = recorded
+        .and_then(|()| store.statuses())
+        .map(|mut statuses| {
+            config
+                .sections()
+                .map(|(site, section)| {
+                    let status = statuses.remove(&section.id).unwrap_or_default();
+                    let listed = site::Listed {
+                        site,
+                        section,
+                        items: status.items,
+                        updated: status.feed_updated,
+                    };
+                    ((section, status), listed)
+                })
+                .collect::<Vec<_>>()
+        });
     drop(store);
     let (statuses, listed): (Vec<_>, Vec<_>) = match gathered {
         Ok(rows) => rows.into_iter().unzip(),
@@ -445,7 +451,11 @@ async fn read_section(shared: &Shared, ids: Ids) -> Result<Read, SectionError> {
         .collect();
     // The feeds need writing when their items or their own settings changed, or a file is gone.
     let fingerprint = render_fingerprint(config, site, section);
-    let status = shared.store().status(&section.id).map_err(store_err)?;
+    let status = shared
+        .statuses
+        .get(&section.id)
+        .cloned()
+        .unwrap_or_default();
     let current = status.rendered.as_deref() == Some(fingerprint.as_str())
         && files
             .iter()

@@ -420,31 +420,35 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
-    /// What history knows of `section` (all empty if it never ran).
-    pub fn status(&self, section: &str) -> Result<SectionStatus, StoreError> {
+    /// What history knows of every section that ever ran, in one query.
+    pub fn statuses(&self) -> Result<HashMap<String, SectionStatus>, StoreError> {
         self.conn
             .prepare_cached(
-                "SELECT last_success, last_error, last_error_at, items, feed_updated, rendered
-                 FROM section_status WHERE section = ?1",
+                "SELECT last_success, last_error, last_error_at, items, feed_updated, rendered,
+                        section
+                 FROM section_status",
             )
             .and_then(|mut stmt| {
-                stmt.query_row([section], |row| {
-                    Ok(SectionStatus {
-                        last_success: row.get(0)?,
-                        last_error: row.get(1)?,
-                        last_error_at: row.get(2)?,
-                        items: row.get::<_, i64>(3)?.try_into().unwrap_or_default(),
-                        feed_updated: row
-                            .get::<_, Option<String>>(4)?
-                            .and_then(|u| DateTime::parse_from_rfc3339(&u).ok()),
-                        rendered: row.get(5)?,
-                    })
-                })
-                .optional()
+                stmt.query_map([], |row| Ok((row.get(6)?, status_row(row)?)))?
+                    .collect()
             })
-            .map(Option::unwrap_or_default)
             .map_err(|e| self.err(e))
     }
+}
+
+/// A `section_status` row read as `SELECT last_success, last_error, last_error_at, items,
+/// feed_updated, rendered, …`.
+fn status_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<SectionStatus> {
+    Ok(SectionStatus {
+        last_success: row.get(0)?,
+        last_error: row.get(1)?,
+        last_error_at: row.get(2)?,
+        items: row.get::<_, i64>(3)?.try_into().unwrap_or_default(),
+        feed_updated: row
+            .get::<_, Option<String>>(4)?
+            .and_then(|u| DateTime::parse_from_rfc3339(&u).ok()),
+        rendered: row.get(5)?,
+    })
 }
 
 /// What a section's feed files were written from.

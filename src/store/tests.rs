@@ -205,7 +205,7 @@ fn a_recorded_change_forgets_the_rendered_fingerprint() {
         store
             .record("news", &[story(path, "A", None)], &[], now, KEEP)
             .unwrap();
-        store.status("news").unwrap()
+        store.statuses().unwrap().remove("news").unwrap_or_default()
     };
     poll(&mut store, "/a");
     store
