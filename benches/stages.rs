@@ -65,12 +65,18 @@ fn stages(c: &mut Criterion) {
     });
 }
 
+/// A new history in a temporary folder (deleted with the returned guard).
+fn empty_history() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("bench.db")).unwrap();
+    (dir, store)
+}
+
 fn history(c: &mut Criterion) {
     let config = config();
     let site = &config.sites[0];
     let section = &site.sections[0];
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("bench.db")).unwrap();
+    let (_dir, mut store) = empty_history();
     let start: DateTime<FixedOffset> = "2020-01-01T00:00:00+08:00".parse().unwrap();
     let keep = Prune {
         keep_days: 100_000,
@@ -126,8 +132,7 @@ fn cold_section(c: &mut Criterion) {
     let config = config();
     let site = &config.sites[0];
     let section = &site.sections[0];
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("bench.db")).unwrap();
+    let (_dir, mut store) = empty_history();
     let start: DateTime<FixedOffset> = "2024-06-28T00:00:00+08:00".parse().unwrap();
     let keep = Prune {
         keep_days: 30,

@@ -171,6 +171,12 @@ impl Shared {
         // transaction that SQLite rolls back, so a poisoned lock is safe to reuse.
         self.store.lock().unwrap_or_else(|e| e.into_inner())
     }
+
+    /// The site and the section at `ids`.
+    fn place(&self, (site, section): Ids) -> (&Site, &Section) {
+        let site = &self.config.sites[site];
+        (site, &site.sections[section])
+    }
 }
 
 /// Polls the selected sections once and writes their feeds, in three steps: every section's
@@ -202,21 +208,16 @@ pub async fn run(config: &Config, options: &RunOptions) -> Result<RunReport, Run
         |shared, ids| async move { read_section(&shared, ids).await },
     )
     .await;
-    let recorded = record(&shared, selected.iter().copied().zip(read).collect());
+    let recorded = record(&shared, read);
     let polled = on_each_section(
         &shared,
-        recorded.into_iter().map(|outcome| match outcome {
-            Ok(recorded) => (recorded.read.ids, Ok(recorded)),
-            Err((ids, error)) => (ids, Err(error)),
-        }),
+        selected.iter().copied().zip(recorded),
         |shared, recorded| async move { recorded.and_then(|r| write_section(&shared, r)) },
     )
     .await;
-    for (&(site, section), outcome) in selected.iter().zip(&polled) {
+    for (&ids, outcome) in selected.iter().zip(&polled) {
         if outcome.is_err() {
-            shared
-                .progress
-                .section_done(&config.sites[site].sections[section].id);
+            shared.progress.section_done(&shared.place(ids).1.id);
         }
     }
     write_site_files(&shared, &polled);
@@ -247,10 +248,10 @@ where
         .map(|(ids, input)| (ids, tokio::spawn(task(Arc::clone(shared), input))))
         .collect();
     let mut outcomes = Vec::with_capacity(tasks.len());
-    for ((site, section), task) in tasks {
+    for (ids, task) in tasks {
         outcomes.push(task.await.unwrap_or_else(|e| {
             Err(SectionError::Internal {
-                section: shared.config.sites[site].sections[section].id.clone(),
+                section: shared.place(ids).1.id.clone(),
                 message: e.to_string(),
             })
         }));
@@ -406,8 +407,7 @@ struct Recorded {
 async fn read_section(shared: &Shared, ids: Ids) -> Result<Read, SectionError> {
     let started = Instant::now();
     let config = &shared.config;
-    let site = &config.sites[ids.0];
-    let section = &site.sections[ids.1];
+    let (site, section) = shared.place(ids);
     let store_err = |source| SectionError::Store {
         section: section.id.clone(),
         source: Arc::new(source),
@@ -487,15 +487,16 @@ async fn read_section(shared: &Shared, ids: Ids) -> Result<Read, SectionError> {
 }
 
 /// Records every section read in history, in one transaction (each section in its own
-/// savepoint, so that one section's failure does not undo the others').
+/// savepoint, so that one section's failure does not undo the others'). The outcomes keep the
+/// order of `read`.
 fn record(
     shared: &Shared,
-    read: Vec<(Ids, Result<Read, SectionError>)>,
-) -> Vec<Result<Recorded, (Ids, SectionError)>> {
+    read: Vec<Result<Read, SectionError>>,
+) -> Vec<Result<Recorded, SectionError>> {
     let config = &shared.config;
     let now = Utc::now();
     let local = |read: &Read| {
-        now.with_timezone(&config.sites[read.ids.0].timezone)
+        now.with_timezone(&shared.place(read.ids).0.timezone)
             .fixed_offset()
     };
     let prune = Prune {
@@ -504,10 +505,10 @@ fn record(
     };
     let polls: Vec<Poll<'_>> = read
         .iter()
-        .filter_map(|(_, read)| read.as_ref().ok())
+        .filter_map(|read| read.as_ref().ok())
         .filter(|read| !read.untouched())
         .map(|read| Poll {
-            section: &config.sites[read.ids.0].sections[read.ids.1].id,
+            section: &shared.place(read.ids).1.id,
             sightings: &read.sightings.list,
             pages: &read.validated,
             now: local(read),
@@ -527,17 +528,17 @@ fn record(
     drop(polls);
     let mut results = results.into_iter();
     read.into_iter()
-        .map(|(ids, read)| {
-            let read = read.map_err(|error| (ids, error))?;
+        .map(|read| {
+            let read = read?;
             let changes = if read.untouched() {
                 Changes::default()
             } else {
                 results
                     .next()
                     .unwrap_or_else(|| unreachable!("one result per section recorded"))
-                    .map_err(|source| {
-                        let section = config.sites[ids.0].sections[ids.1].id.clone();
-                        (ids, SectionError::Store { section, source })
+                    .map_err(|source| SectionError::Store {
+                        section: shared.place(read.ids).1.id.clone(),
+                        source,
                     })?
             };
             let now = local(&read);
@@ -550,8 +551,7 @@ fn record(
 fn write_section(shared: &Shared, recorded: Recorded) -> Result<Polled, SectionError> {
     let Recorded { read, changes, now } = recorded;
     let config = &shared.config;
-    let site = &config.sites[read.ids.0];
-    let section = &site.sections[read.ids.1];
+    let (site, section) = shared.place(read.ids);
     let done = |items: usize, written: Vec<(Format, Written)>| {
         shared.progress.section_done(&section.id);
         SectionSummary {

@@ -493,7 +493,7 @@ fn record_in(tx: &Connection, poll: &Poll<'_>) -> rusqlite::Result<Changes> {
         prune,
     } = *poll;
     let now_unix = now.timestamp();
-    let mut recorded = Changes::default();
+    let mut changes = Changes::default();
     // Insert first: a new item (all of them in a cold poll) costs one statement; only a
     // conflict reads the stored row.
     let mut insert = tx.prepare_cached(
@@ -534,7 +534,7 @@ fn record_in(tx: &Connection, poll: &Poll<'_>) -> rusqlite::Result<Changes> {
             list_title,
         ])?;
         if inserted == 1 {
-            recorded.new += 1;
+            changes.new += 1;
             continue;
         }
         let (title, source, content, from_article) =
@@ -563,7 +563,7 @@ fn record_in(tx: &Connection, poll: &Poll<'_>) -> rusqlite::Result<Changes> {
                 list_title,
                 now_unix,
             ])?;
-            recorded.updated += 1;
+            changes.updated += 1;
         } else {
             touch.execute(params![section, link, now_unix, list_title])?;
         }
@@ -580,7 +580,7 @@ fn record_in(tx: &Connection, poll: &Poll<'_>) -> rusqlite::Result<Changes> {
             validators.last_modified
         ])?;
     }
-    if recorded.changed() {
+    if changes.changed() {
         // The feeds must be written again, even if this process dies before it writes them.
         tx.prepare_cached("UPDATE section_status SET rendered = NULL WHERE section = ?1")?
             .execute([section])?;
@@ -598,7 +598,7 @@ fn record_in(tx: &Connection, poll: &Poll<'_>) -> rusqlite::Result<Changes> {
         )?
         .execute(params![section, cutoff, prune.keep as i64])?;
     }
-    Ok(recorded)
+    Ok(changes)
 }
 
 fn sqlite(path: &Path, source: rusqlite::Error) -> StoreError {

@@ -45,11 +45,12 @@ pub enum TimeError {
 /// The first time written in `text`, as an instant with the page's (or the zone's) offset.
 pub fn parse(text: &str, ctx: &TimeContext<'_>) -> Result<DateTime<FixedOffset>, TimeError> {
     let cleaned = clean(text);
+    let whole = cleaned.trim();
     let found = ctx
         .format
         .and_then(|format| with_format(&cleaned, format, ctx.tz))
-        .or_else(|| epoch(cleaned.trim()))
-        .or_else(|| plain_local(cleaned.trim()).and_then(|naive| local(ctx.tz, naive)))
+        .or_else(|| epoch(whole))
+        .or_else(|| plain_local(whole).and_then(|naive| local(ctx.tz, naive)))
         .or_else(|| scan(&cleaned, ctx));
     match found {
         Some(at) if at.with_timezone(&Utc) > ctx.now + MAX_FUTURE => Err(TimeError::InFuture {
