@@ -8,9 +8,10 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use feedwright::config::Config;
 use feedwright::extract::extract;
 use feedwright::item::Scraped;
+use feedwright::item::Sighting;
 use feedwright::normalize::{self, time};
 use feedwright::render::{self, FeedInfo};
-use feedwright::store::{Prune, Sighting, Store};
+use feedwright::store::{Prune, Store};
 use url::Url;
 
 const SEED: &str = include_str!("../tests/fixtures/site/socialgd/10000169/20240506/46470275.html");
@@ -31,9 +32,9 @@ fn stages(c: &mut Criterion) {
         format: None,
     };
     c.bench_function("extract: seed page, article and 34-entry list", |b| {
-        b.iter(|| extract(SEED, Some(&site.article), site.list.as_ref()))
+        b.iter(|| extract(SEED, Some(&site.article), site.related.as_ref()))
     });
-    let extracted = extract(SEED, Some(&site.article), site.list.as_ref());
+    let extracted = extract(SEED, Some(&site.article), site.related.as_ref());
     c.bench_function(
         "normalize: seed article (time, links, sanitized body)",
         |b| b.iter(|| normalize::article(extracted.article.as_ref().unwrap(), &url, &ctx)),

@@ -10,7 +10,7 @@ use std::sync::LazyLock;
 use ego_tree::iter::Edge;
 use scraper::{ElementRef, Html, Node, Selector};
 
-use crate::config::{ArticleRules, Field, ListRules, Target};
+use crate::config::{ArticleRules, Field, RelatedRules, Target};
 
 /// What a page holds, uninterpreted.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -84,13 +84,17 @@ static JSON_LD: LazyLock<Selector> =
     LazyLock::new(|| Selector::parse(JSON_LD_SOURCE).expect("static selector is valid"));
 
 /// Extracts the article (if `article` rules are given and its title matches) and the list
-/// entries (if `list` rules are given) of one page.
-pub fn extract(html: &str, article: Option<&ArticleRules>, list: Option<&ListRules>) -> Extracted {
+/// entries (if `related` rules are given) of one page.
+pub fn extract(
+    html: &str,
+    article: Option<&ArticleRules>,
+    related: Option<&RelatedRules>,
+) -> Extracted {
     let document = Html::parse_document(html);
     let root = document.root_element();
     Extracted {
         article: article.and_then(|rules| extract_article(&document, root, rules)),
-        entries: list.map_or_else(Vec::new, |rules| extract_entries(root, rules)),
+        entries: related.map_or_else(Vec::new, |rules| extract_entries(root, rules)),
     }
 }
 
@@ -114,7 +118,7 @@ fn extract_article(
     })
 }
 
-fn extract_entries(root: ElementRef<'_>, rules: &ListRules) -> Vec<RawEntry> {
+fn extract_entries(root: ElementRef<'_>, rules: &RelatedRules) -> Vec<RawEntry> {
     let Some(items) = rules.item.iter().find_map(|field| {
         let matched: Vec<ElementRef<'_>> = root.select(&field.selector).collect();
         (!matched.is_empty()).then_some(matched)
@@ -148,7 +152,11 @@ pub struct FieldMatch {
 }
 
 /// For every configured field, the alternative that matched (list fields: in the first entry).
-pub fn diagnose(html: &str, article: &ArticleRules, list: Option<&ListRules>) -> Vec<FieldMatch> {
+pub fn diagnose(
+    html: &str,
+    article: &ArticleRules,
+    related: Option<&RelatedRules>,
+) -> Vec<FieldMatch> {
     let document = Html::parse_document(html);
     let root = document.root_element();
     // The alternative that gives a value under `scope` (none without a scope).
@@ -172,23 +180,23 @@ pub fn diagnose(html: &str, article: &ArticleRules, list: Option<&ListRules>) ->
     .filter(|(_, fields)| !fields.is_empty())
     .map(|(name, fields)| check(name, fields, Some(root)))
     .collect();
-    if let Some(list) = list {
-        let first = list
+    if let Some(related) = related {
+        let first = related
             .item
             .iter()
             .find_map(|f| root.select(&f.selector).next().map(|item| (f, item)));
         found.push(FieldMatch {
             field: "related.item",
             matched: first.map(|(f, _)| f.source.clone()),
-            alternatives: list.item.iter().map(|f| f.source.clone()).collect(),
+            alternatives: related.item.iter().map(|f| f.source.clone()).collect(),
         });
         let item = first.map(|(_, item)| item);
         found.extend(
             [
-                ("related.title", &list.title),
-                ("related.link", &list.link),
-                ("related.published", &list.published),
-                ("related.source", &list.source),
+                ("related.title", &related.title),
+                ("related.link", &related.link),
+                ("related.published", &related.published),
+                ("related.source", &related.source),
             ]
             .into_iter()
             .filter(|(_, fields)| !fields.is_empty())
@@ -406,7 +414,7 @@ mod tests {
     use crate::config::Config;
     use std::path::Path;
 
-    fn rules() -> (ArticleRules, ListRules) {
+    fn rules() -> (ArticleRules, RelatedRules) {
         let yaml = r##"
 sites:
   - id: s
@@ -425,7 +433,7 @@ sites:
 "##;
         let mut config = Config::from_yaml(yaml, Path::new(".")).unwrap();
         let site = config.sites.remove(0);
-        (site.article, site.list.unwrap())
+        (site.article, site.related.unwrap())
     }
 
     #[test]

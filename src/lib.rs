@@ -24,6 +24,7 @@
 //! # }
 //! ```
 
+pub mod commands;
 pub mod config;
 pub mod demo;
 pub mod extract;
@@ -31,9 +32,24 @@ pub mod fetch;
 pub mod item;
 pub mod lock;
 pub mod normalize;
+pub mod output;
 pub mod preview;
 pub mod publish;
 pub mod render;
 pub mod run;
 pub mod serve;
 pub mod store;
+
+/// An error and its causes, `: `-separated, as anyhow's `{:#}` prints them. Every error type of
+/// feedwright names only its own part in its message and leaves its cause to `source()`, so
+/// each cause shows once.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

@@ -17,7 +17,7 @@ const RETRY_EVERY: Duration = Duration::from_millis(100);
 pub enum LockError {
     #[error("another feedwright run holds {path}; gave up after {waited:?}")]
     Busy { path: PathBuf, waited: Duration },
-    #[error("cannot lock {path}: {source}")]
+    #[error("cannot lock {path}")]
     Io {
         path: PathBuf,
         #[source]

@@ -22,6 +22,9 @@ pub enum PreviewError {
     UnknownSite(String),
     #[error(transparent)]
     Fetch(#[from] FetchError),
+    /// The server answered 304 to a request that had no validators.
+    #[error("{url}: the server answered 304 Not Modified to an unconditional request")]
+    NotModified { url: Url },
 }
 
 /// A time as read from a page: the text, and the instant or why there is none.
@@ -89,7 +92,7 @@ pub async fn preview(
     let fetcher = Fetcher::new(&config.fetch)?;
     let scope = Scope::new([url], &config.fetch.allow_hosts);
     let Fetched::Page(page) = fetcher.fetch(url, None, &scope).await? else {
-        unreachable!("an unconditional request is never answered 304")
+        return Err(PreviewError::NotModified { url: url.clone() });
     };
     let ctx = time::TimeContext {
         tz: site.timezone,
@@ -98,12 +101,12 @@ pub async fn preview(
     };
     let list_ctx = time::TimeContext {
         format: site
-            .list
+            .related
             .as_ref()
             .and_then(|l| l.published_format.as_deref()),
         ..ctx
     };
-    let extracted = extract(&page.text, Some(&site.article), site.list.as_ref());
+    let extracted = extract(&page.text, Some(&site.article), site.related.as_ref());
     let article = extracted.article.as_ref();
     let article_story = article.and_then(|a| normalize::article(a, &page.url, &ctx));
     let shown = |text: &str, ctx: &time::TimeContext<'_>| ShownTime {
@@ -114,7 +117,7 @@ pub async fn preview(
         url: page.url.clone(),
         site: site.id.clone(),
         timezone: site.timezone,
-        fields: diagnose(&page.text, &site.article, site.list.as_ref()),
+        fields: diagnose(&page.text, &site.article, site.related.as_ref()),
         title: article_story.as_ref().map(|s| s.title.clone()),
         times: article
             .map(|a| a.published.iter().map(|t| shown(t, &ctx)).collect())

@@ -11,6 +11,14 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use url::Url;
+
+use crate::config::{Config, Format, Section, Site};
+use crate::item::Item;
+use crate::output::feed_name;
+use crate::render::{self, FeedInfo};
+use crate::store::Rendered;
+
 /// What publishing did to a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Written {
@@ -21,7 +29,7 @@ pub enum Written {
 
 /// A file that could not be published.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot write {path}: {source}")]
+#[error("cannot write {path}")]
 pub struct PublishError {
     pub path: PathBuf,
     #[source]
@@ -68,6 +76,95 @@ pub fn publish(path: &Path, bytes: &[u8]) -> Result<Written, PublishError> {
     } else {
         Written::Created
     })
+}
+
+/// A section's feed files, and whether they must be written again: when their items changed,
+/// when the settings they depend on changed (the fingerprint), or when a file is gone.
+#[derive(Debug, Clone)]
+pub struct FeedPlan {
+    /// Every configured format with its file, in the configured order.
+    pub files: Vec<(Format, PathBuf)>,
+    fingerprint: String,
+    /// The files exist and were written with the current settings.
+    current: bool,
+}
+
+impl FeedPlan {
+    /// The plan for `section`, whose feeds were last written with the settings `rendered` (the
+    /// fingerprint history holds, `None` after a change of items).
+    pub fn new(config: &Config, site: &Site, section: &Section, rendered: Option<&str>) -> Self {
+        let files: Vec<(Format, PathBuf)> = config
+            .formats
+            .iter()
+            .map(|&format| {
+                let path = config.output_dir.join(feed_name(&section.id, format));
+                (format, path)
+            })
+            .collect();
+        let fingerprint = fingerprint(config, site, section);
+        let current = rendered == Some(fingerprint.as_str())
+            && files
+                .iter()
+                .all(|(_, f)| std::fs::metadata(f).is_ok_and(|m| m.len() > 0));
+        FeedPlan {
+            files,
+            fingerprint,
+            current,
+        }
+    }
+
+    /// True when the files are there and their settings did not change: only new or changed
+    /// items make them worth writing.
+    pub fn is_current(&self) -> bool {
+        self.current
+    }
+
+    /// Every file as left alone.
+    pub fn unchanged(&self) -> Vec<(Format, Written)> {
+        self.files
+            .iter()
+            .map(|(format, _)| (*format, Written::Unchanged))
+            .collect()
+    }
+
+    /// Renders and publishes every file from `items`; returns what happened to each, and what
+    /// history should note they were written from.
+    pub fn write(
+        &self,
+        info: &FeedInfo<'_>,
+        items: &[Item],
+    ) -> Result<(Vec<(Format, Written)>, Rendered), PublishError> {
+        let written = self
+            .files
+            .iter()
+            .map(|(format, path)| {
+                publish(path, &render::feed(*format, info, items)).map(|w| (*format, w))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let rendered = Rendered {
+            fingerprint: self.fingerprint.clone(),
+            items: items.len(),
+            updated: render::feed_updated(items),
+        };
+        Ok((written, rendered))
+    }
+}
+
+/// Everything besides the items that a section's feed files depend on: when it changes (a new
+/// title in the config, another format, a new feedwright), the feeds are written again even if
+/// no item changed.
+fn fingerprint(config: &Config, site: &Site, section: &Section) -> String {
+    format!(
+        "{}\u{1f}{}\u{1f}{}\u{1f}{:?}\u{1f}{:?}\u{1f}{:?}\u{1f}{:?}\u{1f}{}",
+        env!("CARGO_PKG_VERSION"),
+        site.title,
+        section.title,
+        section.description,
+        section.home().map(Url::as_str),
+        config.base_url.as_ref().map(Url::as_str),
+        config.formats,
+        config.max_items
+    )
 }
 
 #[cfg(test)]

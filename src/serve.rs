@@ -9,7 +9,7 @@
 //! readers get `application/rss+xml` and friends. `feeds.opml` links become absolute for the
 //! host the client asked, so that importing it from the server subscribes to real URLs.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -24,34 +24,20 @@ use chrono::{DateTime, Utc};
 use tower_http::compression::CompressionLayer;
 
 use crate::config::{Config, Format};
-use crate::render::{self, site};
+use crate::output::{self, OutputFile, SiteFile};
 
-/// What the server may answer.
+/// What the server may answer: the files `config` makes feedwright write, and nothing else.
 struct Served {
     dir: PathBuf,
-    names: HashSet<String>,
+    files: HashMap<String, OutputFile>,
     opml_absolute: bool,
-}
-
-/// The file names of the feeds folder that may be served for `config`.
-pub fn served_names(config: &Config) -> HashSet<String> {
-    let mut names: HashSet<String> = [site::INDEX, site::OPML, site::STATUS, render::FEED_XSL_NAME]
-        .into_iter()
-        .map(str::to_owned)
-        .collect();
-    for (_, section) in config.sections() {
-        for &format in &config.formats {
-            names.insert(site::file_name(section, format));
-        }
-    }
-    names
 }
 
 /// The HTTP application serving `config`'s feeds folder.
 pub fn router(config: &Config) -> Router {
     let served = Arc::new(Served {
         dir: config.output_dir.clone(),
-        names: served_names(config),
+        files: output::every_file(config),
         opml_absolute: config.base_url.is_none(),
     });
     Router::new()
@@ -62,7 +48,7 @@ pub fn router(config: &Config) -> Router {
 }
 
 async fn index(State(served): State<Arc<Served>>, headers: HeaderMap) -> Response {
-    answer(&served, site::INDEX, &headers).await
+    answer(&served, SiteFile::Index.name(), &headers).await
 }
 
 async fn file(
@@ -74,9 +60,9 @@ async fn file(
 }
 
 async fn answer(served: &Served, name: &str, request: &HeaderMap) -> Response {
-    if !served.names.contains(name) {
+    let Some(&kind) = served.files.get(name) else {
         return StatusCode::NOT_FOUND.into_response();
-    }
+    };
     let path = served.dir.join(name);
     let (bytes, modified) = match read(&path).await {
         Ok(found) => found,
@@ -109,8 +95,8 @@ async fn answer(served: &Served, name: &str, request: &HeaderMap) -> Response {
     if not_modified(request, &etag, modified) {
         return (StatusCode::NOT_MODIFIED, headers).into_response();
     }
-    set(header::CONTENT_TYPE, content_type(name, request));
-    let body = if name == site::OPML && served.opml_absolute {
+    set(header::CONTENT_TYPE, &content_type(kind, request));
+    let body = if kind == OutputFile::Site(SiteFile::Opml) && served.opml_absolute {
         absolute_opml(&bytes, request)
     } else {
         bytes
@@ -152,26 +138,19 @@ fn not_modified(request: &HeaderMap, etag: &str, modified: DateTime<Utc>) -> boo
         .is_some_and(|since| since.timestamp() >= modified.timestamp())
 }
 
-fn content_type(name: &str, request: &HeaderMap) -> &'static str {
+/// The file's media type; a browser navigating to an XML feed (it prefers `text/html`) gets
+/// `application/xml`, the type under which it applies the feed's stylesheet.
+fn content_type(kind: OutputFile, request: &HeaderMap) -> String {
     let browser = request
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|accept| accept.trim_start().starts_with("text/html"));
-    let feed = |format: Format| match (browser, format) {
-        (true, Format::Rss | Format::Atom) => "application/xml; charset=utf-8",
-        (_, Format::Rss) => "application/rss+xml; charset=utf-8",
-        (_, Format::Atom) => "application/atom+xml; charset=utf-8",
-        (_, Format::Json) => "application/feed+json; charset=utf-8",
-    };
-    match name.rsplit_once('.').map(|(_, ext)| ext) {
-        Some("rss") => feed(Format::Rss),
-        Some("atom") => feed(Format::Atom),
-        Some("json") if name == site::STATUS => "application/json; charset=utf-8",
-        Some("json") => feed(Format::Json),
-        Some("html") => "text/html; charset=utf-8",
-        Some("opml") => "text/x-opml; charset=utf-8",
-        Some("xsl") => "text/xsl; charset=utf-8",
-        _ => "application/octet-stream",
+    match kind {
+        OutputFile::Feed(Format::Rss | Format::Atom) if browser => {
+            "application/xml; charset=utf-8".to_owned()
+        }
+        OutputFile::Feed(format) => format!("{}; charset=utf-8", format.media_type()),
+        OutputFile::Site(file) => file.media_type().to_owned(),
     }
 }
 
@@ -208,18 +187,35 @@ mod tests {
             HeaderValue::from_static("text/html,application/xhtml+xml,*/*;q=0.8"),
         );
         let reader = HeaderMap::new();
-        for (name, request, expected) in [
-            ("news.rss", &browser, "application/xml; charset=utf-8"),
-            ("news.rss", &reader, "application/rss+xml; charset=utf-8"),
-            ("news.atom", &reader, "application/atom+xml; charset=utf-8"),
+        let feed = OutputFile::Feed;
+        for (kind, request, expected) in [
             (
-                "news.json",
+                feed(Format::Rss),
+                &browser,
+                "application/xml; charset=utf-8",
+            ),
+            (
+                feed(Format::Rss),
+                &reader,
+                "application/rss+xml; charset=utf-8",
+            ),
+            (
+                feed(Format::Atom),
+                &reader,
+                "application/atom+xml; charset=utf-8",
+            ),
+            (
+                feed(Format::Json),
                 &browser,
                 "application/feed+json; charset=utf-8",
             ),
-            ("status.json", &reader, "application/json; charset=utf-8"),
+            (
+                OutputFile::Site(SiteFile::Status),
+                &reader,
+                "application/json; charset=utf-8",
+            ),
         ] {
-            assert_eq!(content_type(name, request), expected, "{name}");
+            assert_eq!(content_type(kind, request), expected, "{kind:?}");
         }
     }
 

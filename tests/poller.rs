@@ -216,7 +216,7 @@ async fn a_failing_start_page_fails_only_its_section() {
         .sections
         .iter()
         .filter_map(|s| s.as_ref().err())
-        .map(|e| e.to_string())
+        .map(|e| feedwright::error_chain(e))
         .collect();
     assert_eq!(failed.len(), 1, "{failed:?}");
     let message = &failed[0];

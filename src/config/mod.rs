@@ -10,9 +10,10 @@
 //! known key.
 
 pub mod position;
+mod raw;
 pub mod schema;
+mod validate;
 
-use std::collections::HashSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -24,6 +25,8 @@ use serde::Deserialize;
 use url::Url;
 
 use position::{Position, Positions};
+use raw::RawConfig;
+pub use raw::parse_duration;
 
 /// Default number of items in each feed.
 pub const DEFAULT_MAX_ITEMS: usize = 100;
@@ -46,7 +49,7 @@ pub const DEFAULT_PER_HOST_DELAY: Duration = Duration::from_millis(250);
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// The file could not be read.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}")]
     Read {
         path: PathBuf,
         #[source]
@@ -91,123 +94,6 @@ impl fmt::Display for ProblemList<'_> {
     }
 }
 
-/// A string or a list of strings: selector alternatives, tried in order.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[serde(untagged)]
-enum OneOrMany {
-    One(String),
-    Many(Vec<String>),
-}
-
-impl OneOrMany {
-    fn into_vec(self) -> Vec<String> {
-        match self {
-            OneOrMany::One(s) => vec![s],
-            OneOrMany::Many(v) => v,
-        }
-    }
-}
-
-/// A duration written as `20s`, `250ms`, `10m` or `1h`.
-#[derive(Debug, Clone, Copy)]
-struct HumanDuration(Duration);
-
-impl<'de> Deserialize<'de> for HumanDuration {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(d)?;
-        parse_duration(&text).map(HumanDuration).ok_or_else(|| {
-            serde::de::Error::custom(format!(
-                "invalid duration {text:?} (examples: 250ms, 20s, 10m, 1h)"
-            ))
-        })
-    }
-}
-
-impl JsonSchema for HumanDuration {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "Duration".into()
-    }
-
-    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        schemars::json_schema!({
-            "type": "string",
-            "pattern": "^[0-9]+ ?(ms|s|m|min|h)$",
-            "examples": ["250ms", "20s", "10m"]
-        })
-    }
-}
-
-/// Parses `250ms`, `20s`, `10m`, `1h` (an integer and a unit).
-pub fn parse_duration(text: &str) -> Option<Duration> {
-    let text = text.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit())?;
-    let (number, unit) = text.split_at(split);
-    let n: u64 = number.parse().ok()?;
-    match unit.trim() {
-        "ms" => Some(Duration::from_millis(n)),
-        "s" => Some(Duration::from_secs(n)),
-        "m" | "min" => n.checked_mul(60).map(Duration::from_secs),
-        "h" => n.checked_mul(3600).map(Duration::from_secs),
-        _ => None,
-    }
-}
-
-/// A byte size written as `8MiB`, `512KiB` or a plain number of bytes.
-#[derive(Debug, Clone, Copy)]
-struct ByteSize(u64);
-
-impl<'de> Deserialize<'de> for ByteSize {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Written {
-            Number(u64),
-            Text(String),
-        }
-        match Written::deserialize(d)? {
-            Written::Number(n) => Ok(ByteSize(n)),
-            Written::Text(text) => parse_byte_size(&text).map(ByteSize).ok_or_else(|| {
-                serde::de::Error::custom(format!(
-                    "invalid size {text:?} (examples: 8MiB, 512KiB, 100000)"
-                ))
-            }),
-        }
-    }
-}
-
-impl JsonSchema for ByteSize {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "ByteSize".into()
-    }
-
-    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        schemars::json_schema!({
-            "oneOf": [
-                { "type": "integer", "minimum": 1 },
-                { "type": "string", "pattern": "^[0-9]+ ?(B|KiB|KB|k|MiB|MB|M|GiB|GB|G)?$" }
-            ],
-            "examples": ["8MiB", "512KiB"]
-        })
-    }
-}
-
-fn parse_byte_size(text: &str) -> Option<u64> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let n: u64 = number.parse().ok()?;
-    let factor = match unit.trim() {
-        "" | "B" => 1,
-        "KiB" | "KB" | "k" => 1024,
-        "MiB" | "MB" | "M" => 1024 * 1024,
-        "GiB" | "GB" | "G" => 1024 * 1024 * 1024,
-        _ => return None,
-    };
-    n.checked_mul(factor)
-}
-
 /// A feed format written for every section.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
@@ -218,114 +104,6 @@ pub enum Format {
     Atom,
     /// JSON Feed 1.1, `<section>.json`.
     Json,
-}
-
-impl Format {
-    /// The file name extension, which also names the format in the index.
-    pub fn extension(self) -> &'static str {
-        match self {
-            Format::Rss => "rss",
-            Format::Atom => "atom",
-            Format::Json => "json",
-        }
-    }
-
-    /// The media type a server should send.
-    pub fn media_type(self) -> &'static str {
-        match self {
-            Format::Rss => "application/rss+xml",
-            Format::Atom => "application/atom+xml",
-            Format::Json => "application/feed+json",
-        }
-    }
-}
-
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-struct RawConfig {
-    #[serde(default)]
-    output_dir: Option<PathBuf>,
-    /// The public URL of `output_dir`, for self links and absolute links in the index.
-    #[serde(default)]
-    base_url: Option<String>,
-    /// Formats written for every section (default: rss and atom).
-    #[serde(default)]
-    formats: Option<Vec<Format>>,
-    #[serde(default)]
-    state: Option<PathBuf>,
-    #[serde(default)]
-    timezone: Option<String>,
-    #[serde(default)]
-    max_items: Option<usize>,
-    #[serde(default)]
-    keep_days: Option<u32>,
-    #[serde(default)]
-    fetch: RawFetch,
-    sites: Vec<RawSite>,
-}
-
-#[derive(Debug, Default, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-struct RawFetch {
-    timeout: Option<HumanDuration>,
-    retries: Option<u32>,
-    max_body: Option<ByteSize>,
-    concurrency: Option<usize>,
-    per_host_delay: Option<HumanDuration>,
-    user_agent: Option<String>,
-    respect_robots: Option<bool>,
-    #[serde(default)]
-    allow_hosts: Vec<String>,
-}
-
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-struct RawSite {
-    id: String,
-    title: String,
-    #[serde(default)]
-    timezone: Option<String>,
-    #[serde(default)]
-    article: RawArticle,
-    #[serde(default)]
-    related: Option<RawList>,
-    #[serde(default)]
-    follow: bool,
-    sections: Vec<RawSection>,
-}
-
-#[derive(Debug, Default, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-struct RawArticle {
-    title: Option<OneOrMany>,
-    published: Option<OneOrMany>,
-    published_format: Option<String>,
-    source: Option<OneOrMany>,
-    body: Option<OneOrMany>,
-}
-
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-struct RawList {
-    item: OneOrMany,
-    title: OneOrMany,
-    link: OneOrMany,
-    published: Option<OneOrMany>,
-    published_format: Option<String>,
-    source: Option<OneOrMany>,
-}
-
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-struct RawSection {
-    id: String,
-    title: String,
-    #[serde(default)]
-    description: Option<String>,
-    /// The section's page for people (default: its first start URL).
-    #[serde(default)]
-    link: Option<String>,
-    urls: Vec<String>,
 }
 
 /// The validated configuration.
@@ -395,7 +173,8 @@ pub struct Site {
     pub title: String,
     pub timezone: Tz,
     pub article: ArticleRules,
-    pub list: Option<ListRules>,
+    /// Selectors for the related/hot-news list of its pages (and the list of channel pages).
+    pub related: Option<RelatedRules>,
     pub follow: bool,
     pub sections: Vec<Section>,
 }
@@ -447,9 +226,9 @@ pub struct ArticleRules {
     pub body: Fields,
 }
 
-/// Selectors for a list of items (a hot list, or a channel page's list).
+/// Selectors for a list of items (a hot list, or a channel page's list): the `related` key.
 #[derive(Debug, Clone)]
-pub struct ListRules {
+pub struct RelatedRules {
     pub item: Fields,
     pub title: Fields,
     pub link: Fields,
@@ -499,7 +278,7 @@ impl Config {
             })?
         };
         let mut problems = Vec::new();
-        let config = validate(raw, base, &mut problems);
+        let config = validate::validate(raw, base, &mut problems);
         for problem in &mut problems {
             problem.position = positions.find(&problem.key);
         }
@@ -537,310 +316,9 @@ fn syntax_problem(error: &serde_norway::Error) -> Problem {
     }
 }
 
-fn validate(raw: RawConfig, base: &Path, problems: &mut Vec<Problem>) -> Config {
-    let mut report = |key: String, message: String| {
-        problems.push(Problem {
-            key,
-            message,
-            position: None,
-        })
-    };
-    let timezone = match &raw.timezone {
-        Some(name) => parse_timezone(name).unwrap_or_else(|message| {
-            report("timezone".into(), message);
-            DEFAULT_TIMEZONE
-        }),
-        None => DEFAULT_TIMEZONE,
-    };
-    let max_items = raw.max_items.unwrap_or(DEFAULT_MAX_ITEMS);
-    if max_items == 0 {
-        report("max_items".into(), "must be at least 1".into());
-    }
-    let fetch = validate_fetch(raw.fetch, &mut report);
-    let base_url = raw.base_url.as_deref().and_then(|text| {
-        let with_slash = if text.ends_with('/') {
-            text.to_owned()
-        } else {
-            format!("{text}/")
-        };
-        parse_http_url(&with_slash)
-            .map_err(|message| report("base_url".into(), message))
-            .ok()
-    });
-    let mut formats = Vec::new();
-    for format in raw
-        .formats
-        .unwrap_or_else(|| vec![Format::Rss, Format::Atom])
-    {
-        if !formats.contains(&format) {
-            formats.push(format);
-        }
-    }
-    if formats.is_empty() {
-        report(
-            "formats".into(),
-            "no formats: nothing would be written".into(),
-        );
-    }
-    if raw.sites.is_empty() {
-        report("sites".into(), "no sites configured".into());
-    }
-    let mut site_ids = HashSet::new();
-    let mut section_ids = HashSet::new();
-    let mut sites = Vec::with_capacity(raw.sites.len());
-    for (i, raw_site) in raw.sites.into_iter().enumerate() {
-        let key = format!("sites[{i}]");
-        check_id(
-            &raw_site.id,
-            &format!("{key}.id"),
-            &mut site_ids,
-            "site",
-            &mut report,
-        );
-        let site_tz = match &raw_site.timezone {
-            Some(name) => parse_timezone(name).unwrap_or_else(|message| {
-                report(format!("{key}.timezone"), message);
-                timezone
-            }),
-            None => timezone,
-        };
-        let article = ArticleRules {
-            title: fields(
-                raw_site.article.title,
-                &format!("{key}.article.title"),
-                &mut report,
-            ),
-            published: fields(
-                raw_site.article.published,
-                &format!("{key}.article.published"),
-                &mut report,
-            ),
-            published_format: raw_site.article.published_format,
-            source: fields(
-                raw_site.article.source,
-                &format!("{key}.article.source"),
-                &mut report,
-            ),
-            body: fields(
-                raw_site.article.body,
-                &format!("{key}.article.body"),
-                &mut report,
-            ),
-        };
-        let list = raw_site.related.map(|raw_list| {
-            let lkey = format!("{key}.related");
-            ListRules {
-                item: fields(Some(raw_list.item), &format!("{lkey}.item"), &mut report),
-                title: fields(Some(raw_list.title), &format!("{lkey}.title"), &mut report),
-                link: link_fields(raw_list.link, &format!("{lkey}.link"), &mut report),
-                published: fields(
-                    raw_list.published,
-                    &format!("{lkey}.published"),
-                    &mut report,
-                ),
-                published_format: raw_list.published_format,
-                source: fields(raw_list.source, &format!("{lkey}.source"), &mut report),
-            }
-        });
-        if article.title.is_empty() && list.is_none() {
-            report(
-                key.clone(),
-                "needs `article.title` or `related` selectors: nothing would be scraped".into(),
-            );
-        }
-        if raw_site.sections.is_empty() {
-            report(format!("{key}.sections"), "no sections configured".into());
-        }
-        let mut sections = Vec::with_capacity(raw_site.sections.len());
-        for (j, raw_section) in raw_site.sections.into_iter().enumerate() {
-            let skey = format!("{key}.sections[{j}]");
-            check_id(
-                &raw_section.id,
-                &format!("{skey}.id"),
-                &mut section_ids,
-                "section",
-                &mut report,
-            );
-            if raw_section.urls.is_empty() {
-                report(format!("{skey}.urls"), "no start URLs".into());
-            }
-            let urls = raw_section
-                .urls
-                .iter()
-                .enumerate()
-                .filter_map(|(k, text)| match parse_http_url(text) {
-                    Ok(url) => Some(url),
-                    Err(message) => {
-                        report(format!("{skey}.urls[{k}]"), message);
-                        None
-                    }
-                })
-                .collect();
-            let link = raw_section.link.as_deref().and_then(|text| {
-                parse_http_url(text)
-                    .map_err(|message| report(format!("{skey}.link"), message))
-                    .ok()
-            });
-            sections.push(Section {
-                id: raw_section.id,
-                title: raw_section.title,
-                description: raw_section.description,
-                link,
-                urls,
-            });
-        }
-        sites.push(Site {
-            id: raw_site.id,
-            title: raw_site.title,
-            timezone: site_tz,
-            article,
-            list,
-            follow: raw_site.follow,
-            sections,
-        });
-    }
-    Config {
-        output_dir: base.join(raw.output_dir.unwrap_or_else(|| PathBuf::from("feeds"))),
-        base_url,
-        formats,
-        state_path: base.join(raw.state.unwrap_or_else(|| PathBuf::from("feedwright.db"))),
-        max_items,
-        keep_days: raw.keep_days.unwrap_or(DEFAULT_KEEP_DAYS),
-        fetch,
-        sites,
-    }
-}
-
-fn validate_fetch(raw: RawFetch, report: &mut impl FnMut(String, String)) -> FetchSettings {
-    let defaults = FetchSettings::default();
-    let concurrency = raw.concurrency.unwrap_or(defaults.concurrency);
-    if concurrency == 0 {
-        report("fetch.concurrency".into(), "must be at least 1".into());
-    }
-    let timeout = raw.timeout.map_or(defaults.timeout, |d| d.0);
-    if timeout.is_zero() {
-        report("fetch.timeout".into(), "must be longer than 0".into());
-    }
-    let max_body = raw.max_body.map_or(defaults.max_body, |b| b.0);
-    if max_body == 0 {
-        report("fetch.max_body".into(), "must be at least 1 byte".into());
-    }
-    FetchSettings {
-        timeout,
-        retries: raw.retries.unwrap_or(defaults.retries),
-        max_body,
-        concurrency: concurrency.max(1),
-        per_host_delay: raw.per_host_delay.map_or(defaults.per_host_delay, |d| d.0),
-        user_agent: raw.user_agent.unwrap_or(defaults.user_agent),
-        respect_robots: raw.respect_robots.unwrap_or(defaults.respect_robots),
-        allow_hosts: raw
-            .allow_hosts
-            .iter()
-            .map(|h| h.to_ascii_lowercase())
-            .collect(),
-    }
-}
-
-fn parse_timezone(name: &str) -> Result<Tz, String> {
-    name.parse::<Tz>()
-        .map_err(|_| format!("unknown time zone {name:?} (use an IANA name such as Asia/Shanghai)"))
-}
-
-fn parse_http_url(text: &str) -> Result<Url, String> {
-    let url = Url::parse(text).map_err(|e| format!("invalid URL {text:?}: {e}"))?;
-    match url.scheme() {
-        "http" | "https" if url.host().is_some() => Ok(url),
-        _ => Err(format!("{text:?} is not an http(s) URL")),
-    }
-}
-
-fn check_id(
-    id: &str,
-    key: &str,
-    seen: &mut HashSet<String>,
-    what: &str,
-    report: &mut impl FnMut(String, String),
-) {
-    let valid = !id.is_empty()
-        && id.len() <= 64
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
-        && !id.starts_with('-');
-    if !valid {
-        report(
-            key.into(),
-            format!(
-                "{what} id {id:?} must be 1-64 characters of [a-z0-9_-], not starting with '-'"
-            ),
-        );
-    } else if !seen.insert(id.to_owned()) {
-        report(key.into(), format!("duplicate {what} id {id:?}"));
-    }
-}
-
-fn fields(raw: Option<OneOrMany>, key: &str, report: &mut impl FnMut(String, String)) -> Fields {
-    compile_fields(raw, key, Target::Text, report)
-}
-
-fn link_fields(raw: OneOrMany, key: &str, report: &mut impl FnMut(String, String)) -> Fields {
-    compile_fields(Some(raw), key, Target::Attr("href".into()), report)
-}
-
-/// Compiles `selector` or `selector@attribute` alternatives.
-fn compile_fields(
-    raw: Option<OneOrMany>,
-    key: &str,
-    default_target: Target,
-    report: &mut impl FnMut(String, String),
-) -> Fields {
-    let Some(raw) = raw else { return Vec::new() };
-    let alternatives = raw.into_vec();
-    if alternatives.is_empty() {
-        report(key.into(), "empty list of selectors".into());
-    }
-    alternatives
-        .into_iter()
-        .enumerate()
-        .filter_map(|(i, text)| {
-            let (css, target) = match text.rsplit_once('@') {
-                Some((css, attr)) if is_attribute_name(attr) => {
-                    (css, Target::Attr(attr.to_owned()))
-                }
-                _ => (text.as_str(), default_target.clone()),
-            };
-            match Selector::parse(css) {
-                Ok(selector) => Some(Field {
-                    selector,
-                    target,
-                    source: text.clone(),
-                }),
-                Err(e) => {
-                    let key = if i == 0 {
-                        key.to_owned()
-                    } else {
-                        format!("{key}[{i}]")
-                    };
-                    // scraper prefixes some errors with a note for its developers; the last
-                    // line names the problem.
-                    let why = e.to_string();
-                    let why = why.lines().last().unwrap_or_default();
-                    report(key, format!("invalid CSS selector {text:?}: {why}"));
-                    None
-                }
-            }
-        })
-        .collect()
-}
-
-fn is_attribute_name(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b':')
-}
-
 #[cfg(test)]
 mod tests {
+    use super::raw::parse_byte_size;
     use super::*;
 
     const MINIMAL: &str = r#"

@@ -4,8 +4,9 @@
 
 use serde_json::Value;
 
+use super::Problem;
 use super::position::Positions;
-use super::{Problem, RawConfig};
+use super::raw::RawConfig;
 
 /// The configuration's JSON Schema (draft 2020-12).
 pub fn json_schema() -> Value {

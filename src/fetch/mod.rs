@@ -130,7 +130,7 @@ pub enum FetchError {
     Disallowed { url: Url },
     #[error("{url}: not fetched, robots.txt is unreachable ({reason})")]
     RobotsUnreachable { url: Url, reason: String },
-    #[error("cannot build the HTTP client: {0}")]
+    #[error("cannot build the HTTP client")]
     Client(#[source] reqwest::Error),
 }
 

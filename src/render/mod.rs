@@ -22,11 +22,10 @@ use url::Url;
 use crate::config::{Format, Section, Site};
 use crate::item::Item;
 use crate::normalize::xml_safe;
+use crate::output::{SiteFile, feed_name};
 
 /// The stylesheet browsers apply to the XML feeds; written beside them.
 pub const FEED_XSL: &str = include_str!("../assets/feed.xsl");
-/// Its file name.
-pub const FEED_XSL_NAME: &str = "feed.xsl";
 
 /// What a feed says about itself.
 #[derive(Debug, Clone)]
@@ -59,7 +58,7 @@ impl FeedInfo<'_> {
 
     /// The feed's own public URL in `format`, when a base URL is configured.
     fn self_url(&self, format: Format) -> Option<String> {
-        let name = site::file_name(self.section, format);
+        let name = feed_name(&self.section.id, format);
         self.base_url
             .and_then(|base| base.join(&name).ok())
             .map(String::from)
@@ -90,7 +89,10 @@ pub fn feed(format: Format, info: &FeedInfo<'_>, items: &[Item]) -> Vec<u8> {
 
 /// Inserts the `xml-stylesheet` instruction after the XML declaration the writers start with.
 fn with_stylesheet(mut xml: Vec<u8>) -> Vec<u8> {
-    let instruction = format!("\n<?xml-stylesheet type=\"text/xsl\" href=\"{FEED_XSL_NAME}\"?>\n");
+    let instruction = format!(
+        "\n<?xml-stylesheet type=\"text/xsl\" href=\"{}\"?>\n",
+        SiteFile::Stylesheet.name()
+    );
     let after_declaration = xml
         .starts_with(b"<?xml")
         .then(|| xml.windows(2).position(|w| w == b"?>"))

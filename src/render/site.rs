@@ -9,17 +9,8 @@ use url::Url;
 
 use super::generator;
 use crate::config::{Format, Section, Site};
+use crate::output::{SiteFile, feed_name};
 use crate::store::SectionStatus;
-
-/// The file names of the site's own pages.
-pub const INDEX: &str = "index.html";
-pub const OPML: &str = "feeds.opml";
-pub const STATUS: &str = "status.json";
-
-/// The file name of `section`'s feed in `format`: `<id>.<rss|atom|json>`.
-pub fn file_name(section: &Section, format: Format) -> String {
-    format!("{}.{}", section.id, format.extension())
-}
 
 /// One section as the index shows it.
 #[derive(Debug, Clone)]
@@ -90,7 +81,7 @@ pub fn index_html(listed: &[Listed<'_>], links: Links<'_>) -> String {
                 "<link rel=\"alternate\" type=\"{}\" title=\"{}\" href=\"{}\">",
                 format.media_type(),
                 escape(&entry.section.title),
-                escape(&links.to(&file_name(entry.section, format)))
+                escape(&links.to(&feed_name(&entry.section.id, format)))
             );
         }
     }
@@ -103,7 +94,7 @@ pub fn index_html(listed: &[Listed<'_>], links: Links<'_>) -> String {
     let _ = writeln!(
         html,
         "<p class=\"lead\">Copy a feed's link into your feed reader, or import <a href=\"{}\">all of them (OPML)</a>. 复制订阅链接到阅读器即可订阅。</p>",
-        escape(&links.to(OPML))
+        escape(&links.to(SiteFile::Opml.name()))
     );
     html.push_str("<ul>\n");
     for entry in listed {
@@ -132,13 +123,9 @@ pub fn index_html(listed: &[Listed<'_>], links: Links<'_>) -> String {
             let _ = write!(
                 html,
                 "<a href=\"{}\" type=\"{}\">{}</a>",
-                escape(&links.to(&file_name(entry.section, format))),
+                escape(&links.to(&feed_name(&entry.section.id, format))),
                 format.media_type(),
-                match format {
-                    Format::Rss => "RSS",
-                    Format::Atom => "Atom",
-                    Format::Json => "JSON Feed",
-                }
+                format.label()
             );
         }
         html.push_str("</p></li>\n");
@@ -147,7 +134,7 @@ pub fn index_html(listed: &[Listed<'_>], links: Links<'_>) -> String {
         html,
         "</ul>\n<footer>Made by {} · <a href=\"{}\">status</a></footer>\n</main>\n</body>\n</html>",
         escape(&generator()),
-        escape(&links.to(STATUS))
+        escape(&links.to(SiteFile::Status.name()))
     );
     html
 }
@@ -178,13 +165,9 @@ pub fn opml(listed: &[Listed<'_>], links: Links<'_>) -> String {
             let _ = writeln!(
                 opml,
                 "<outline type=\"rss\" version=\"{}\" text=\"{1}\" title=\"{1}\" xmlUrl=\"{2}\" htmlUrl=\"{3}\"/>",
-                match format {
-                    Format::Rss => "RSS2",
-                    Format::Atom => "ATOM",
-                    Format::Json => "JSONFEED",
-                },
+                format.opml_version(),
                 escape(&entry.section.title),
-                escape(&links.to(&file_name(entry.section, format))),
+                escape(&links.to(&feed_name(&entry.section.id, format))),
                 escape(entry.section.home().map(Url::as_str).unwrap_or_default()),
             );
         }
@@ -208,7 +191,7 @@ pub fn status(sections: &[(&Section, SectionStatus)], formats: &[Format]) -> Str
                 "items": status.items,
             });
             for &format in formats {
-                entry[format.extension()] = file_name(section, format).into();
+                entry[format.extension()] = feed_name(&section.id, format).into();
             }
             entry
         })

@@ -1,4 +1,7 @@
+use chrono::FixedOffset;
+
 use super::*;
+use crate::item::{Scraped, Sighting};
 
 fn at(text: &str) -> DateTime<FixedOffset> {
     DateTime::parse_from_rfc3339(text).unwrap()
@@ -285,24 +288,21 @@ fn one_section_that_cannot_be_recorded_leaves_the_others_committed() {
         now,
         prune: KEEP,
     };
-    let results = store
-        .record_all(&[
-            poll("news", &news),
-            poll("broken", &broken),
-            poll("other", &news),
-        ])
-        .unwrap();
+    let mut batch = store.begin().unwrap();
+    let results: Vec<_> = [
+        poll("news", &news),
+        poll("broken", &broken),
+        poll("other", &news),
+    ]
+    .iter()
+    .map(|poll| batch.record(poll))
+    .collect();
+    batch.commit().unwrap();
     assert_eq!(
         results[0].as_ref().unwrap(),
         &Changes { new: 2, updated: 0 }
     );
-    assert!(
-        results[1]
-            .as_ref()
-            .unwrap_err()
-            .to_string()
-            .contains("refused")
-    );
+    assert!(crate::error_chain(results[1].as_ref().unwrap_err()).contains("refused"));
     assert_eq!(
         results[2].as_ref().unwrap(),
         &Changes { new: 2, updated: 0 }

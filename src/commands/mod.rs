@@ -1,0 +1,172 @@
+//! The commands of the `feedwright` binary, one module each. `main.rs` parses the command line
+//! into their arguments and calls one; each returns an [`ExitStatus`], or a [`CommandError`]
+//! that knows its own status, so no error becomes status 1 by accident.
+
+/// Prints a line on stdout; a closed stdout (`feedwright schema | head`) is not an error worth
+/// a panic: the rest of the output is dropped and the program goes on to its exit status.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::commands::say_raw(&format!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+pub mod check;
+pub mod demo;
+pub mod preview;
+mod report;
+pub mod run;
+pub mod schema;
+pub mod serve;
+mod shutdown;
+pub mod watch;
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use crate::config::ConfigError;
+use crate::lock::LockError;
+use crate::preview::PreviewError;
+use crate::run::RunError;
+
+/// How a command ended, as the process's exit status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// Everything asked for was done.
+    Success = 0,
+    /// Some section failed (the others were written), something was flagged, or the command
+    /// could not start.
+    Failed = 1,
+    /// The configuration is invalid, or the command line names something it does not have.
+    Config = 2,
+    /// Another run holds the state's lock; nothing was touched.
+    Locked = 3,
+}
+
+impl From<ExitStatus> for ExitCode {
+    fn from(status: ExitStatus) -> ExitCode {
+        ExitCode::from(status as u8)
+    }
+}
+
+/// A command that could not do its work.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Run(#[from] RunError),
+    #[error(transparent)]
+    Preview(#[from] PreviewError),
+    /// Anything else the command needs from the system: a runtime, a socket, a folder.
+    #[error("{what}")]
+    System {
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl CommandError {
+    /// The exit status this error gives.
+    pub fn exit_status(&self) -> ExitStatus {
+        match self {
+            CommandError::Config(_) => ExitStatus::Config,
+            CommandError::Run(error) => match error {
+                RunError::UnknownSection { .. } => ExitStatus::Config,
+                RunError::Locked(LockError::Busy { .. }) => ExitStatus::Locked,
+                RunError::Locked(LockError::Io { .. })
+                | RunError::Store(_)
+                | RunError::Client(_) => ExitStatus::Failed,
+            },
+            CommandError::Preview(error) => match error {
+                PreviewError::UnknownSite(_) => ExitStatus::Config,
+                PreviewError::Fetch(_) | PreviewError::NotModified { .. } => ExitStatus::Failed,
+            },
+            CommandError::System { .. } => ExitStatus::Failed,
+        }
+    }
+
+    fn system(what: impl Into<String>, source: std::io::Error) -> CommandError {
+        CommandError::System {
+            what: what.into(),
+            source,
+        }
+    }
+}
+
+/// What every command's outcome comes to.
+pub type Outcome = Result<ExitStatus, CommandError>;
+
+/// Options every command shares.
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub struct Global {
+    /// More log detail (-v: info, -vv: debug); RUST_LOG overrides.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    /// Only errors.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+}
+
+/// Sets up logging on stderr at the level `global` asks for.
+pub fn init_logging(global: &Global) {
+    let level = match (global.quiet, global.verbose) {
+        (true, _) => "error",
+        (false, 0) => "warn",
+        (false, 1) => "info",
+        (false, _) => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("feedwright={level},warn")));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+}
+
+/// Runs a command on a multi-threaded runtime.
+pub fn block_on(command: impl Future<Output = Outcome>) -> Outcome {
+    tokio::runtime::Runtime::new()
+        .map_err(|e| CommandError::system("cannot start the async runtime", e))?
+        .block_on(command)
+}
+
+/// The process's exit code for `outcome`, with the error and its causes on stderr.
+pub fn exit(outcome: Outcome) -> ExitCode {
+    match outcome {
+        Ok(status) => status.into(),
+        Err(error) => {
+            eprintln!("error: {}", crate::error_chain(&error));
+            error.exit_status().into()
+        }
+    }
+}
+
+/// A duration on the command line: `500ms`, `30s`, `10m`, `1h`.
+pub fn duration(text: &str) -> Result<Duration, String> {
+    crate::config::parse_duration(text)
+        .ok_or_else(|| format!("invalid duration {text:?} (examples: 500ms, 30s, 10m, 1h)"))
+}
+
+/// A duration between polls: like [`duration`], but longer than 0.
+pub fn interval(text: &str) -> Result<Duration, String> {
+    duration(text).and_then(|d| {
+        if d.is_zero() {
+            Err("must be longer than 0".to_owned())
+        } else {
+            Ok(d)
+        }
+    })
+}
+
+/// Writes `text` to stdout (see `say!`).
+pub(crate) fn say_raw(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush())
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        eprintln!("error: cannot write to stdout: {e}");
+    }
+}

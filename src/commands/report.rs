@@ -1,0 +1,162 @@
+//! What a run tells a person or a script: one line per section, the same as JSON, one line per
+//! `watch` poll, and a progress bar on a terminal.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use super::ExitStatus;
+use crate::error_chain;
+use crate::publish::Written;
+use crate::run::{Progress, RunReport, SectionSummary};
+
+/// The run's exit status: success only when every section was written.
+pub(super) fn status(report: &RunReport) -> ExitStatus {
+    if report.all_ok() {
+        ExitStatus::Success
+    } else {
+        ExitStatus::Failed
+    }
+}
+
+/// Prints one line per section (failures on stderr) and returns the run's exit status.
+pub(super) fn print_lines(report: &RunReport) -> ExitStatus {
+    for section in &report.sections {
+        match section {
+            Ok(summary) => say!("{}", summary_line(summary)),
+            Err(error) => eprintln!("error: {}", error_chain(error)),
+        }
+    }
+    status(report)
+}
+
+/// Prints every section's failure on stderr.
+pub(super) fn print_errors(report: &RunReport) {
+    for error in report.sections.iter().filter_map(|s| s.as_ref().err()) {
+        eprintln!("error: {}", error_chain(error));
+    }
+}
+
+fn written(w: Written) -> &'static str {
+    match w {
+        Written::Created => "created",
+        Written::Replaced => "updated",
+        Written::Unchanged => "unchanged",
+    }
+}
+
+fn summary_line(s: &SectionSummary) -> String {
+    let files: Vec<String> = s
+        .written
+        .iter()
+        .map(|(format, w)| format!("{} {}", format.extension(), written(*w)))
+        .collect();
+    format!(
+        "{}: {} items ({} new, {} updated), {} pages downloaded, {} unchanged, {} failed; {}; {:.2}s",
+        s.section,
+        s.items,
+        s.new,
+        s.updated,
+        s.downloaded,
+        s.not_modified,
+        s.failed_urls.len(),
+        files.join(", "),
+        s.elapsed.as_secs_f64()
+    )
+}
+
+/// The run's summary as JSON: `{"ok": bool, "sections": [...]}`.
+pub(super) fn json(report: &RunReport) -> serde_json::Value {
+    let sections: Vec<serde_json::Value> = report
+        .sections
+        .iter()
+        .map(|section| match section {
+            Ok(s) => {
+                let mut entry = serde_json::json!({
+                    "section": s.section,
+                    "ok": true,
+                    "items": s.items,
+                    "new": s.new,
+                    "updated": s.updated,
+                    "downloaded": s.downloaded,
+                    "not_modified": s.not_modified,
+                    "failed_urls": s.failed_urls,
+                    "seconds": s.elapsed.as_secs_f64(),
+                });
+                for (format, w) in &s.written {
+                    entry[format.extension()] = written(*w).into();
+                }
+                entry
+            }
+            Err(e) => serde_json::json!({
+                "section": e.section(),
+                "ok": false,
+                "error": error_chain(e),
+            }),
+        })
+        .collect();
+    serde_json::json!({ "ok": report.all_ok(), "sections": sections })
+}
+
+/// One `watch` poll in a line.
+pub(super) fn poll_line(
+    poll: u64,
+    report: &RunReport,
+    elapsed: Duration,
+    next: Duration,
+) -> String {
+    let ok: Vec<&SectionSummary> = report
+        .sections
+        .iter()
+        .filter_map(|s| s.as_ref().ok())
+        .collect();
+    format!(
+        "poll {poll}: {} sections written, {} failed; {} new, {} updated items; {} pages downloaded; {:.2}s; next in {}s",
+        ok.len(),
+        report.sections.len() - ok.len(),
+        ok.iter().map(|s| s.new).sum::<usize>(),
+        ok.iter().map(|s| s.updated).sum::<usize>(),
+        ok.iter().map(|s| s.downloaded).sum::<usize>(),
+        elapsed.as_secs_f64(),
+        next.as_secs()
+    )
+}
+
+/// A progress bar over the pages of a run, with the sections done as its message.
+pub(super) struct Bar {
+    pub(super) bar: indicatif::ProgressBar,
+    sections: AtomicUsize,
+}
+
+impl Bar {
+    pub(super) fn new() -> Arc<Bar> {
+        let bar = indicatif::ProgressBar::new(0);
+        let style = indicatif::ProgressStyle::with_template(
+            "{spinner} {elapsed:>3} [{bar:30}] {pos}/{len} pages  {msg}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("=> ");
+        bar.set_style(style);
+        bar.enable_steady_tick(Duration::from_millis(120));
+        Arc::new(Bar {
+            bar,
+            sections: AtomicUsize::new(0),
+        })
+    }
+}
+
+impl Progress for Bar {
+    fn pages_planned(&self, n: usize) {
+        self.bar.inc_length(n as u64);
+    }
+
+    fn page_done(&self) {
+        self.bar.inc(1);
+    }
+
+    fn section_done(&self, section: &str) {
+        let done = self.sections.fetch_add(1, Ordering::Relaxed) + 1;
+        self.bar
+            .set_message(format!("{done} sections done, last: {section}"));
+    }
+}

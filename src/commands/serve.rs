@@ -1,0 +1,44 @@
+//! `feedwright serve`: the feeds folder over HTTP until SIGINT or SIGTERM, optionally with the
+//! poller beside it.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::shutdown::Shutdown;
+use super::{CommandError, ExitStatus, Outcome};
+use crate::config::Config;
+
+/// Serve the feeds folder over HTTP (read-only), optionally polling in the background.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// The configuration file.
+    #[arg(short, long, default_value = "config.yaml")]
+    pub config: PathBuf,
+    /// Address to listen on (loopback unless told otherwise).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub addr: std::net::SocketAddr,
+    /// Also poll every DURATION (with the same lock as `run`).
+    #[arg(long, value_name = "DURATION", value_parser = super::interval)]
+    pub poll: Option<Duration>,
+}
+
+pub async fn execute(args: ServeArgs) -> Outcome {
+    let config = Config::load(&args.config)?;
+    let listener = tokio::net::TcpListener::bind(args.addr)
+        .await
+        .map_err(|e| CommandError::system(format!("cannot listen on {}", args.addr), e))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| CommandError::system("cannot read the listening address", e))?;
+    say!("serving {} at http://{addr}/", config.output_dir.display());
+    if let Some(interval) = args.poll {
+        let config_path = args.config.clone();
+        tokio::spawn(async move { super::watch::poll_forever(&config_path, &[], interval).await });
+    }
+    let mut stop = Shutdown::new()?;
+    axum::serve(listener, crate::serve::router(&config))
+        .with_graceful_shutdown(async move { stop.wait().await })
+        .await
+        .map_err(|e| CommandError::system("the server failed", e))?;
+    Ok(ExitStatus::Success)
+}

@@ -1,0 +1,88 @@
+//! The finish phase: every section's outcome (and what its feeds were written from) is noted
+//! in history in one transaction, then the files beside the feeds are written for every
+//! configured section: `status.json`, `index.html`, `feeds.opml` and `feed.xsl`, each only if
+//! its bytes change. A failure here is logged, not fatal: the feeds are already written, and a
+//! section whose rendering was not noted is rendered again by the next poll.
+
+use chrono::Utc;
+
+use super::{SectionRun, Shared, State};
+use crate::config::Format;
+use crate::output::SiteFile;
+use crate::publish::publish;
+use crate::render::{self, site};
+use crate::store::{SectionStatus, Store, StoreError};
+
+/// Notes every section's outcome, then writes the site files.
+pub(super) fn finish(shared: &Shared, runs: &[SectionRun]) {
+    let statuses = {
+        let store = shared.store();
+        note_outcomes(shared, &store, runs).and_then(|()| store.statuses())
+    };
+    match statuses {
+        Ok(mut statuses) => write_site_files(shared, |id| statuses.remove(id).unwrap_or_default()),
+        Err(error) => tracing::error!(
+            error = %crate::error_chain(&error),
+            "status.json, index.html and feeds.opml not updated"
+        ),
+    }
+}
+
+fn note_outcomes(shared: &Shared, store: &Store, runs: &[SectionRun]) -> Result<(), StoreError> {
+    let now = Utc::now();
+    store.in_transaction(|store| {
+        runs.iter().try_for_each(|run| {
+            let section = &shared.place(run.place).1.id;
+            match &run.state {
+                State::Written { rendered, .. } => {
+                    store.record_outcome(section, now, Ok(()))?;
+                    rendered
+                        .as_ref()
+                        .map_or(Ok(()), |r| store.set_rendered(section, r))
+                }
+                State::Failed(error) => {
+                    store.record_outcome(section, now, Err(&crate::error_chain(error)))
+                }
+                State::Read(_) | State::Recorded { .. } => Ok(()),
+            }
+        })
+    })
+}
+
+/// Writes every site file from each configured section's status.
+fn write_site_files(shared: &Shared, mut status_of: impl FnMut(&str) -> SectionStatus) {
+    let config = &shared.config;
+    let (statuses, listed): (Vec<_>, Vec<_>) = config
+        .sections()
+        .map(|(site, section)| {
+            let status = status_of(&section.id);
+            let listed = site::Listed {
+                site,
+                section,
+                items: status.items,
+                updated: status.feed_updated,
+            };
+            ((section, status), listed)
+        })
+        .unzip();
+    let links = site::Links {
+        base_url: config.base_url.as_ref(),
+        formats: &config.formats,
+    };
+    let xml_feeds = config
+        .formats
+        .iter()
+        .any(|f| matches!(f, Format::Rss | Format::Atom));
+    for file in SiteFile::ALL {
+        let text = match file {
+            SiteFile::Status => site::status(&statuses, &config.formats),
+            SiteFile::Index => site::index_html(&listed, links),
+            SiteFile::Opml => site::opml(&listed, links),
+            SiteFile::Stylesheet if xml_feeds => render::FEED_XSL.to_owned(),
+            SiteFile::Stylesheet => continue,
+        };
+        if let Err(error) = publish(&config.output_dir.join(file.name()), text.as_bytes()) {
+            tracing::error!(error = %crate::error_chain(&error), "{} not updated", file.name());
+        }
+    }
+}

@@ -1,0 +1,232 @@
+//! The read phase: a section's start pages, fetched conditionally and extracted, and the new
+//! entries of their lists followed to their own pages.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use futures::StreamExt;
+use url::Url;
+
+use super::{Place, SectionError, SectionRun, Shared, State, store_error};
+use crate::config::{Section, Site};
+use crate::extract::extract;
+use crate::fetch::{Fetched, Page, Scope, Validators};
+use crate::item::{Sighting, Sightings, worth_following};
+use crate::normalize::{self, time::TimeContext};
+use crate::publish::FeedPlan;
+
+/// What a section's pages gave, and what recording and writing it need.
+pub(super) struct Read {
+    pub(super) sightings: Sightings,
+    /// The start pages downloaded, with the validators to store for them.
+    pub(super) validated: Vec<(Url, Validators)>,
+    /// Start pages the server said were unchanged.
+    pub(super) not_modified: usize,
+    pub(super) followed: Followed,
+    /// The section's feed files and whether they are current.
+    pub(super) plan: FeedPlan,
+    /// Items in the feeds as last written.
+    pub(super) status_items: usize,
+}
+
+impl Read {
+    /// Nothing was downloaded and the feeds are current: nothing to record or write.
+    pub(super) fn untouched(&self) -> bool {
+        self.validated.is_empty() && self.plan.is_current()
+    }
+}
+
+/// What following a section's list did.
+#[derive(Debug, Default)]
+pub(super) struct Followed {
+    /// Pages read.
+    pub(super) read: usize,
+    /// Pages that failed.
+    pub(super) failed: Vec<String>,
+    /// Some failed for a passing reason (timeout, 5xx, 429): worth trying again next poll.
+    retry_later: bool,
+}
+
+/// Reads the section at `place`: its start pages (conditionally), then its new list entries.
+pub(super) async fn read(shared: Arc<Shared>, place: Place) -> SectionRun {
+    let started = Instant::now();
+    let state = match read_section(&shared, place).await {
+        Ok(read) => State::Read(read),
+        Err(error) => State::Failed(error),
+    };
+    SectionRun {
+        place,
+        started,
+        state,
+    }
+}
+
+async fn read_section(shared: &Shared, place: Place) -> Result<Read, SectionError> {
+    let (site, section) = shared.place(place);
+    let scope = Scope::new(&section.urls, &shared.config.fetch.allow_hosts);
+    let mut read = read_start_pages(shared, site, section, &scope).await?;
+    if read.untouched() || !site.follow {
+        return Ok(read);
+    }
+    read.followed = follow(shared, site, section, &scope, &mut read.sightings).await?;
+    if read.followed.retry_later {
+        // Forget the start pages' validators: the next poll reads them again, and so retries
+        // the followed pages that failed for a passing reason.
+        for (_, validators) in &mut read.validated {
+            *validators = Validators::default();
+        }
+    }
+    Ok(read)
+}
+
+/// Fetches every start page of `section` (with the validators history holds) and extracts
+/// those that changed.
+async fn read_start_pages(
+    shared: &Shared,
+    site: &Site,
+    section: &Section,
+    scope: &Scope,
+) -> Result<Read, SectionError> {
+    let mut sightings = Sightings::default();
+    let mut validated = Vec::new();
+    let mut not_modified = 0;
+    shared.progress.pages_planned(section.urls.len());
+    for url in &section.urls {
+        let validators = shared
+            .store()
+            .validators(&section.id, url)
+            .map_err(|error| store_error(section, Arc::new(error)))?;
+        let fetched = shared.fetcher.fetch(url, validators.as_ref(), scope).await;
+        shared.progress.page_done();
+        match fetched.map_err(|source| SectionError::StartPage {
+            section: section.id.clone(),
+            source: Box::new(source),
+        })? {
+            Fetched::NotModified => not_modified += 1,
+            Fetched::Page(page) => {
+                read_start_page(site, &page, &mut sightings);
+                validated.push((url.clone(), page.validators));
+            }
+        }
+    }
+    let status = shared.statuses.get(&section.id);
+    let rendered = status.and_then(|s| s.rendered.as_deref());
+    Ok(Read {
+        sightings,
+        validated,
+        not_modified,
+        followed: Followed::default(),
+        plan: FeedPlan::new(&shared.config, site, section, rendered),
+        status_items: status.map_or(0, |s| s.items),
+    })
+}
+
+/// The article (if the page is one) and the list of a start page.
+fn read_start_page(site: &Site, page: &Page, sightings: &mut Sightings) {
+    let extracted = extract(&page.text, Some(&site.article), site.related.as_ref());
+    let article_ctx = TimeContext {
+        tz: site.timezone,
+        now: page.fetched_at,
+        format: site.article.published_format.as_deref(),
+    };
+    if let Some(story) = extracted
+        .article
+        .as_ref()
+        .and_then(|a| normalize::article(a, &page.url, &article_ctx))
+    {
+        sightings.add(Sighting {
+            story,
+            list_title: None,
+        });
+    }
+    let list_ctx = TimeContext {
+        format: site
+            .related
+            .as_ref()
+            .and_then(|r| r.published_format.as_deref()),
+        ..article_ctx
+    };
+    for entry in &extracted.entries {
+        if let Some(story) = normalize::entry(entry, &page.url, &list_ctx) {
+            let list_title = Some(story.title.clone());
+            sightings.add(Sighting { story, list_title });
+        }
+    }
+}
+
+/// Fetches the pages of the list entries worth following and completes their stories.
+async fn follow(
+    shared: &Shared,
+    site: &Site,
+    section: &Section,
+    scope: &Scope,
+    sightings: &mut Sightings,
+) -> Result<Followed, SectionError> {
+    let wanted = worth_fetching(shared, section, scope, sightings)?;
+    let fetcher = &shared.fetcher;
+    shared.progress.pages_planned(wanted.len());
+    let mut results = futures::stream::iter(wanted)
+        .map(|(i, url)| async move { (i, fetcher.fetch(&url, None, scope).await, url) })
+        .buffer_unordered(shared.config.fetch.concurrency);
+    let mut followed = Followed::default();
+    while let Some((i, result, url)) = results.next().await {
+        shared.progress.page_done();
+        match result {
+            Ok(Fetched::Page(page)) => {
+                followed.read += 1;
+                if let Some(article) = article_of(site, &page) {
+                    sightings.complete(i, article);
+                } else {
+                    tracing::warn!(section = section.id, url = %page.url, "followed page has no article title; keeping the list's data");
+                }
+            }
+            Ok(Fetched::NotModified) => {}
+            Err(error) => {
+                tracing::warn!(section = section.id, error = %crate::error_chain(&error), "followed page failed; keeping the list's data");
+                followed.retry_later |= error.is_transient();
+                followed.failed.push(url.to_string());
+            }
+        }
+    }
+    Ok(followed)
+}
+
+/// The listed sightings (by index) whose pages are worth fetching: on an allowed host, and
+/// not already read from their own page with the same list title.
+fn worth_fetching(
+    shared: &Shared,
+    section: &Section,
+    scope: &Scope,
+    sightings: &Sightings,
+) -> Result<Vec<(usize, Url)>, SectionError> {
+    let followable = |s: &Sighting| !s.story.from_article && scope.allows(&s.story.link);
+    let listed: Vec<&Url> = sightings
+        .as_slice()
+        .iter()
+        .filter(|s| followable(s))
+        .map(|s| &s.story.link)
+        .collect();
+    let known = shared
+        .store()
+        .known(&section.id, &listed)
+        .map_err(|error| store_error(section, Arc::new(error)))?;
+    Ok(sightings
+        .as_slice()
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| followable(s) && worth_following(known.get(s.story.link.as_str()), s))
+        .map(|(i, s)| (i, s.story.link.clone()))
+        .collect())
+}
+
+/// The article of a followed page, normalized.
+fn article_of(site: &Site, page: &Page) -> Option<crate::item::Scraped> {
+    let ctx = TimeContext {
+        tz: site.timezone,
+        now: page.fetched_at,
+        format: site.article.published_format.as_deref(),
+    };
+    extract(&page.text, Some(&site.article), None)
+        .article
+        .and_then(|a| normalize::article(&a, &page.url, &ctx))
+}
