@@ -194,3 +194,178 @@ async fn run_json_gives_a_summary_a_script_can_read() {
     );
     assert_eq!(summary["sections"][0]["rss"], "unchanged");
 }
+
+/// Defect 1: every mistake of a config is reported at once, missing keys included, each with
+/// its line and column, in one list sorted by position.
+#[tokio::test]
+async fn check_reports_missing_keys_beside_every_other_mistake() {
+    let text = r#"timezone: Europe/Pekin
+sites:
+  - id: chinacom
+    folow: true
+    article:
+      title: "h1[["
+    related:
+      item: ".item_list li"
+      title: "h3 a"
+    sections:
+      - id: News
+        urls: ["news.china.com/domestic/"]
+      - id: news2
+      - id: news2
+        urls: ["https://news.china.com/military/"]
+"#;
+    assert_eq!(
+        rejected(text).await,
+        "error: config.yaml:1:1: timezone: unknown time zone \"Europe/Pekin\" (use an IANA name such as Asia/Shanghai)\n\
+         config.yaml:3:7: sites[0].title: missing key `title`\n\
+         config.yaml:4:5: sites[0].folow: unknown key `folow` (did you mean `follow`?)\n\
+         config.yaml:6:7: sites[0].article.title: invalid CSS selector \"h1[[\": NoQualifiedNameInAttributeSelector\n\
+         config.yaml:7:5: sites[0].related.link: missing key `link`\n\
+         config.yaml:11:9: sites[0].sections[0].id: section id \"News\" must be 1-64 characters of [a-z0-9_-], not starting with '-'\n\
+         config.yaml:12:16: sites[0].sections[0].urls[0]: invalid URL \"news.china.com/domestic/\": relative URL without a base\n\
+         config.yaml:13:11: sites[0].sections[1].urls: missing key `urls`\n\
+         config.yaml:14:9: sites[0].sections[2].id: duplicate section id \"news2\"\n"
+    );
+}
+
+/// A section without a title is named after its site and its id.
+#[test]
+fn a_section_title_defaults_to_the_site_and_the_id() {
+    let text = r#"
+sites:
+  - id: chinacom
+    title: 中华网
+    article: { title: "h1" }
+    sections:
+      - { id: news, urls: ["https://news.china.com/"] }
+"#;
+    let config = feedwright::config::Config::from_yaml(text, std::path::Path::new(".")).unwrap();
+    assert_eq!(config.sites[0].sections[0].title, "中华网 · news");
+}
+
+/// Defect 2: a `published_format` chrono cannot use, or that reads no full date, is refused
+/// when the config loads, with its position.
+#[tokio::test]
+async fn check_refuses_an_unusable_published_format() {
+    let text = r#"sites:
+  - id: chinacom
+    title: 中华网
+    article:
+      title: "h1"
+      published_format: "%Y-%m-%d %Q"
+    related:
+      item: "li"
+      title: "a"
+      link: "a"
+      published_format: "%H:%M"
+    sections:
+      - { id: news, urls: ["https://news.china.com/"] }
+"#;
+    assert_eq!(
+        rejected(text).await,
+        "error: config.yaml:6:7: sites[0].article.published_format: unusable time format \"%Y-%m-%d %Q\": chrono does not know one of its % specifiers\n\
+         config.yaml:11:7: sites[0].related.published_format: unusable time format \"%H:%M\": it does not read back a full date (year, month and day)\n"
+    );
+}
+
+/// Defect 3: a section id that a file beside the feeds uses (`status.json`, `index.html`,
+/// `feeds.opml`, `feed.xsl`) is refused, so no feed overwrites a site file.
+#[tokio::test]
+async fn check_refuses_section_ids_of_the_site_files() {
+    let text = r#"formats: [json]
+sites:
+  - id: chinacom
+    title: 中华网
+    article: { title: "h1" }
+    sections:
+      - { id: status, urls: ["https://news.china.com/a/"] }
+      - { id: index, urls: ["https://news.china.com/b/"] }
+      - { id: news, urls: ["https://news.china.com/c/"] }
+"#;
+    let message = rejected(text).await;
+    assert_eq!(
+        message.lines().count(),
+        2,
+        "status and index are refused, news is not: {message}"
+    );
+    assert!(
+        message.starts_with("error: config.yaml:7:11: sites[0].sections[0].id: section id \"status\" is reserved for the files beside the feeds (status, index, feeds, feed)"),
+        "{message}"
+    );
+    assert!(
+        message
+            .contains("config.yaml:8:11: sites[0].sections[1].id: section id \"index\" is reserved"),
+        "{message}"
+    );
+}
+
+/// Defect 4: a server that answers 304 to a request without validators makes `preview` print
+/// an error and exit 1, not panic.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn preview_of_a_page_answered_304_is_an_error() {
+    let server = SiteServer::bundled().await.unwrap();
+    server.set(
+        "/odd/",
+        feedwright::demo::Resource::status(axum::http::StatusCode::NOT_MODIFIED),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.yaml");
+    std::fs::write(
+        &config,
+        feedwright::demo::DEMO_CONFIG.replace("{base}", &server.base()),
+    )
+    .unwrap();
+    let url = server.url("/odd/").to_string();
+    let out = feedwright(&["preview", &url, "-c", config.to_str().unwrap()]).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(
+        stderr,
+        format!("error: {url}: the server answered 304 Not Modified to an unconditional request\n")
+    );
+}
+
+/// Defect 5: every error message shows each of its causes once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn error_messages_show_each_cause_once() {
+    let h = Harness::new().await;
+    let config = h.write_config();
+    let config = config.to_str().unwrap();
+    h.server.set(
+        "/domestic/",
+        feedwright::demo::Resource::status(axum::http::StatusCode::BAD_GATEWAY),
+    );
+    let out = feedwright(&["run", "-q", "-c", config]).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let url = h.server.url("/domestic/").to_string();
+    assert_eq!(
+        stderr,
+        format!("error: section domestic: start page: {url}: HTTP 502 Bad Gateway\n")
+    );
+
+    let missing = h.dir.path().join("missing.yaml");
+    let out = feedwright(&["check", "-c", missing.to_str().unwrap()]).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr,
+        format!(
+            "error: cannot read {}: No such file or directory (os error 2)\n",
+            missing.display()
+        )
+    );
+
+    // A history that cannot be opened: its path once, SQLite's reason once.
+    let text = format!(
+        "state: /dev/null/x/history.db\n{}",
+        std::fs::read_to_string(config).unwrap()
+    );
+    let blocked = h.dir.path().join("blocked.yaml");
+    std::fs::write(&blocked, text).unwrap();
+    let out = feedwright(&["run", "-c", blocked.to_str().unwrap()]).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.matches("/dev/null/x").count(), 1, "{stderr}");
+    assert_eq!(stderr.matches("Not a directory").count(), 1, "{stderr}");
+}
