@@ -89,7 +89,7 @@ pub async fn preview(
     url: &Url,
     limit: usize,
 ) -> Result<Preview, PreviewError> {
-    let fetcher = Fetcher::new(&config.fetch)?;
+    let fetcher = Fetcher::new(&config.fetch, Vec::new())?;
     let scope = Scope::new([url], &config.fetch.allow_hosts);
     let Fetched::Page(page) = fetcher.fetch(url, None, &scope).await? else {
         return Err(PreviewError::NotModified { url: url.clone() });

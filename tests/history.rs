@@ -413,3 +413,67 @@ async fn a_changed_setting_rewrites_the_feeds_even_when_no_item_changed() {
         "a deleted feed comes back"
     );
 }
+
+/// Defect 6: a site's robots.txt is kept in history with its validators. Runs within a day do
+/// not ask for it again and still obey it; once the copy is older, the next run asks with
+/// `If-None-Match`, and a changed robots.txt takes effect.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn robots_txt_is_kept_for_a_day_then_asked_for_conditionally() {
+    let h = Harness::new().await;
+    assert!(h.config.fetch.respect_robots);
+    let robots = |body: &str| {
+        let mut resource = Resource::html(body);
+        resource.headers = vec![(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("text/plain"),
+        )];
+        resource
+    };
+    h.server.set(
+        "/robots.txt",
+        robots("User-agent: *\nDisallow: /military/\n"),
+    );
+    let military_failed = |report: &feedwright::run::RunReport| {
+        let error = report.sections[2].as_ref().err()?;
+        Some(feedwright::error_chain(error).contains("disallowed by robots.txt"))
+    };
+    let age_the_copy = || {
+        rusqlite::Connection::open(&h.config.state_path)
+            .unwrap()
+            .execute(
+                "UPDATE robots SET fetched_at = '2000-01-01T00:00:00+00:00'",
+                [],
+            )
+            .unwrap()
+    };
+
+    assert_eq!(military_failed(&h.run().await), Some(true));
+    assert_eq!(h.server.hits("/robots.txt").requests, 1);
+    assert_eq!(
+        military_failed(&h.run().await),
+        Some(true),
+        "the kept copy is obeyed"
+    );
+    assert_eq!(
+        h.server.hits("/robots.txt").requests,
+        1,
+        "not asked again within a day"
+    );
+
+    assert_eq!(age_the_copy(), 1);
+    assert_eq!(military_failed(&h.run().await), Some(true));
+    let hits = h.server.hits("/robots.txt");
+    assert_eq!(hits.requests, 2, "asked again once the copy is old");
+    assert_eq!(hits.full, 1, "with its validators, answered 304");
+
+    h.server
+        .set("/robots.txt", robots("User-agent: *\nDisallow:\n"));
+    age_the_copy();
+    let report = h.run().await;
+    assert_eq!(
+        military_failed(&report),
+        None,
+        "the new robots.txt allows it"
+    );
+    assert_eq!(h.server.hits("/robots.txt").full, 2);
+}

@@ -294,8 +294,9 @@ sites:
         "{message}"
     );
     assert!(
-        message
-            .contains("config.yaml:8:11: sites[0].sections[1].id: section id \"index\" is reserved"),
+        message.contains(
+            "config.yaml:8:11: sites[0].sections[1].id: section id \"index\" is reserved"
+        ),
         "{message}"
     );
 }
@@ -368,4 +369,28 @@ async fn error_messages_show_each_cause_once() {
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert_eq!(stderr.matches("/dev/null/x").count(), 1, "{stderr}");
     assert_eq!(stderr.matches("Not a directory").count(), 1, "{stderr}");
+}
+
+/// Loopback traffic never goes through a proxy named by the environment: with a dead proxy in
+/// `HTTP_PROXY`, a run against the fixture site on 127.0.0.1 still reads every page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn loopback_pages_bypass_the_environments_proxy() {
+    let h = Harness::new().await;
+    let config = h.write_config();
+    let out = common::feedwright(&["run", "-c", config.to_str().unwrap()])
+        .env("HTTP_PROXY", "http://127.0.0.1:9")
+        .env("http_proxy", "http://127.0.0.1:9")
+        .env("ALL_PROXY", "http://127.0.0.1:9")
+        .env_remove("NO_PROXY")
+        .env_remove("no_proxy")
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(h.server.total_hits().full > 0);
 }

@@ -21,7 +21,7 @@ use tokio::time::Instant;
 use url::Url;
 
 use crate::config::FetchSettings;
-use robots::{RobotsCache, Rules};
+use robots::{RobotsCache, RobotsCopy, Rules};
 
 /// Redirects followed for one request.
 pub const MAX_REDIRECTS: usize = 5;
@@ -168,9 +168,13 @@ enum Attempt {
 }
 
 impl Fetcher {
-    /// Builds the client from the run's settings.
-    pub fn new(settings: &FetchSettings) -> Result<Fetcher, FetchError> {
-        let client = reqwest::Client::builder()
+    /// Builds the client from the run's settings, with the robots.txt copies history kept.
+    pub fn new(settings: &FetchSettings, robots: Vec<RobotsCopy>) -> Result<Fetcher, FetchError> {
+        let mut builder = reqwest::Client::builder().no_proxy();
+        for proxy in proxies(|name| std::env::var(name).ok()) {
+            builder = builder.proxy(proxy);
+        }
+        let client = builder
             .user_agent(settings.user_agent.clone())
             .timeout(settings.timeout)
             .connect_timeout(settings.timeout)
@@ -182,8 +186,13 @@ impl Fetcher {
             settings: settings.clone(),
             in_flight: Semaphore::new(settings.concurrency),
             next_slot: Mutex::new(HashMap::new()),
-            robots: RobotsCache::default(),
+            robots: RobotsCache::with_copies(robots),
         })
+    }
+
+    /// The robots.txt copies this fetcher read or confirmed, for history to keep.
+    pub fn robots_renewed(&self) -> Vec<RobotsCopy> {
+        self.robots.renewed()
     }
 
     /// GETs `url` (conditionally when `validators` are given) if robots.txt allows it,
@@ -212,27 +221,51 @@ impl Fetcher {
         self.fetch_allowed(url, validators, scope).await
     }
 
-    /// The robots.txt rules of `url`'s origin (RFC 9309: missing allows all; unreachable,
-    /// 5xx or 429 disallow all).
+    /// The robots.txt rules of `url`'s origin: the copy history kept while it is fresh, else
+    /// the site's answer to a (conditional) request (RFC 9309: missing allows all; unreachable,
+    /// 5xx or 429 disallow all unless an older copy is kept).
     async fn load_robots(&self, url: &Url) -> Rules {
         let Some(robots) = robots::robots_url(url) else {
             return Rules::AllowAll;
         };
-        match self.fetch_allowed(&robots, None, &Scope::any()).await {
-            Ok(Fetched::Page(page)) => Rules::parse(page.text.as_bytes()),
-            Ok(Fetched::NotModified) => Rules::AllowAll,
+        let now = chrono::Utc::now();
+        let kept = self.robots.kept(url);
+        if let Some(copy) = kept.filter(|c| c.is_fresh(now)) {
+            return copy.rules();
+        }
+        let renewed = |body, validators| RobotsCopy {
+            origin: robots::origin(url),
+            body,
+            validators,
+            fetched_at: now,
+        };
+        let fetched = self
+            .fetch_allowed(&robots, kept.map(|c| &c.validators), &Scope::any())
+            .await;
+        let copy = match fetched {
+            Ok(Fetched::Page(page)) => renewed(Some(page.text), page.validators),
+            Ok(Fetched::NotModified) => match kept {
+                Some(copy) => renewed(copy.body.clone(), copy.validators.clone()),
+                None => renewed(None, Validators::default()),
+            },
             Err(FetchError::Status { status, .. })
                 if status.is_client_error() && status != StatusCode::TOO_MANY_REQUESTS =>
             {
-                Rules::AllowAll
+                renewed(None, Validators::default())
             }
             Err(error) => {
-                tracing::warn!(%error, "robots.txt unreachable: not fetching from this site in this run");
-                Rules::DisallowAll {
-                    reason: error.to_string(),
+                let error = crate::error_chain(&error);
+                if let Some(copy) = kept {
+                    tracing::warn!(%error, since = %copy.fetched_at, "robots.txt unreachable: obeying the copy kept");
+                    return copy.rules();
                 }
+                tracing::warn!(%error, "robots.txt unreachable: not fetching from this site in this run");
+                return Rules::DisallowAll { reason: error };
             }
-        }
+        };
+        let rules = copy.rules();
+        self.robots.renew(copy);
+        rules
     }
 
     async fn fetch_allowed(
@@ -409,6 +442,37 @@ impl Fetcher {
         };
         tokio::time::sleep_until(at).await;
     }
+}
+
+/// The proxies the environment names (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, lower case too,
+/// with the hosts of `NO_PROXY` left out), never used for loopback addresses: a proxy cannot
+/// reach this machine's own servers, and the tests serve their pages there.
+fn proxies(env: impl Fn(&str) -> Option<String>) -> Vec<reqwest::Proxy> {
+    let var = |name: &str| {
+        env(name)
+            .or_else(|| env(&name.to_ascii_lowercase()))
+            .filter(|v| !v.trim().is_empty())
+    };
+    let no_proxy = var("NO_PROXY").unwrap_or_default();
+    let bypass = format!("{no_proxy},localhost,127.0.0.0/8,::1");
+    let schemes: [(&str, fn(String) -> reqwest::Result<reqwest::Proxy>); 3] = [
+        ("HTTPS_PROXY", reqwest::Proxy::https::<String>),
+        ("HTTP_PROXY", reqwest::Proxy::http::<String>),
+        ("ALL_PROXY", reqwest::Proxy::all::<String>),
+    ];
+    schemes
+        .into_iter()
+        .filter_map(|(name, proxy)| {
+            let url = var(name)?;
+            match proxy(url) {
+                Ok(proxy) => Some(proxy.no_proxy(reqwest::NoProxy::from_string(&bypass))),
+                Err(error) => {
+                    tracing::warn!(%error, "{name} ignored: not a proxy URL");
+                    None
+                }
+            }
+        })
+        .collect()
 }
 
 fn transport(url: &Url, source: reqwest::Error) -> FetchError {

@@ -1,5 +1,5 @@
 //! The finish phase: every section's outcome (and what its feeds were written from) is noted
-//! in history in one transaction, then the files beside the feeds are written for every
+//! in history in one transaction, with the robots.txt copies the run read; then the files beside the feeds are written for every
 //! configured section: `status.json`, `index.html`, `feeds.opml` and `feed.xsl`, each only if
 //! its bytes change. A failure here is logged, not fatal: the feeds are already written, and a
 //! section whose rendering was not noted is rendered again by the next poll.
@@ -28,9 +28,11 @@ pub(super) fn finish(shared: &Shared, runs: &[SectionRun]) {
     }
 }
 
+/// Notes every section's outcome, and the robots.txt copies the run read, in one transaction.
 fn note_outcomes(shared: &Shared, store: &Store, runs: &[SectionRun]) -> Result<(), StoreError> {
     let now = Utc::now();
     store.in_transaction(|store| {
+        store.keep_robots(&shared.fetcher.robots_renewed())?;
         runs.iter().try_for_each(|run| {
             let section = &shared.place(run.place).1.id;
             match &run.state {

@@ -221,8 +221,8 @@ pub async fn run(config: &Config, options: &RunOptions) -> Result<RunReport, Run
     let store = Store::open(&config.state_path)?;
     let shared = Arc::new(Shared {
         statuses: store.statuses()?,
+        fetcher: Fetcher::new(&config.fetch, store.robots()?)?,
         store: Mutex::new(store),
-        fetcher: Fetcher::new(&config.fetch)?,
         config: config.clone(),
         progress: Arc::clone(&options.progress),
         _lock: lock,

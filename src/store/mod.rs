@@ -20,6 +20,7 @@ use crate::fetch::Validators;
 use crate::item::{Item, Known, Origin, Published};
 
 mod record;
+mod robots;
 mod status;
 
 pub use record::{Batch, Changes, Poll, Prune};
@@ -79,6 +80,16 @@ CREATE TABLE pages (
 "#,
     r#"
 ALTER TABLE section_status ADD COLUMN feed_updated TEXT;
+"#,
+    // robots.txt per origin, kept between runs (RFC 9309 §2.4); a NULL body allows all.
+    r#"
+CREATE TABLE robots (
+    origin        TEXT PRIMARY KEY,
+    body          TEXT,
+    etag          TEXT,
+    last_modified TEXT,
+    fetched_at    TEXT NOT NULL
+) WITHOUT ROWID;
 "#,
 ];
 
