@@ -317,56 +317,128 @@ async fn a_second_run_waits_then_exits_3_touching_nothing() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_run_killed_mid_way_leaves_a_consistent_state_for_the_next() {
-    let h = Harness::new().await;
-    let config = h.write_config();
-    let config = config.to_str().unwrap();
-    let page = text(&h, "/domestic/");
-    h.server.set(
-        "/domestic/",
-        Resource::html(page.clone()).delayed(Duration::from_secs(10)),
-    );
-    let mut victim = start(&["run", "-c", config]);
-    // Wait until the other sections are written, then kill -9 while domestic hangs.
-    for _ in 0..100 {
-        if h.feed_path("military", "atom").exists() && h.feed_path("news", "atom").exists() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(
-        h.feed_path("news", "atom").exists(),
-        "the other sections were written before the kill"
-    );
-    victim.start_kill().unwrap();
-    victim.wait().await.unwrap();
-    assert!(!h.feed_path("domestic", "rss").exists());
+/// Where a run is killed with `kill -9`.
+#[derive(Debug, Clone, Copy)]
+enum KillPoint {
+    /// While a followed page of the news section hangs: nothing of the run is recorded yet.
+    Reading,
+    /// Between the commit of history and the first feed written (`FEEDWRIGHT_HALT_AT`).
+    Committed,
+    /// Once a section's feeds are written, before the others and before any outcome is noted.
+    Written,
+}
 
-    h.server.set("/domestic/", Resource::html(page));
-    let next = start(&["run", "-c", config])
-        .wait_with_output()
-        .await
-        .unwrap();
-    assert_eq!(
-        next.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&next.stderr)
-    );
-    let (rss, _) = h.feeds("domestic");
-    assert_eq!(rss.entries.len(), 8);
-    let db = rusqlite::Connection::open(&h.config.state_path).unwrap();
-    let check: String = db
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(check, "ok");
-    let leftovers: Vec<_> = std::fs::read_dir(&h.config.output_dir)
-        .unwrap()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
-        .collect();
-    assert!(leftovers.is_empty(), "no temporary file is left in feeds/");
+/// Polls the site once, moves its list on, starts a second run and kills it at `point`.
+async fn kill_a_run_at(h: &Harness, config: &str, point: KillPoint) {
+    assert!(h.run().await.all_ok());
+    move_the_list_on(h);
+    let mut command = common::feedwright(&["run", "-c", config]);
+    match point {
+        KillPoint::Reading => {
+            let page = h
+                .server
+                .get(NEW_ARTICLE)
+                .expect("the new article is served");
+            h.server
+                .set(NEW_ARTICLE, page.delayed(Duration::from_secs(60)));
+        }
+        KillPoint::Committed => {
+            command.env("FEEDWRIGHT_HALT_AT", "committed");
+        }
+        KillPoint::Written => {
+            command.env("FEEDWRIGHT_HALT_AT", "written");
+        }
+    }
+    let mut victim = command.spawn().expect("the binary starts");
+    match point {
+        KillPoint::Reading => {
+            for _ in 0..600 {
+                if h.server.hits(NEW_ARTICLE).requests > 0 {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            assert_eq!(h.server.hits(NEW_ARTICLE).requests, 1, "the run is reading");
+        }
+        KillPoint::Committed | KillPoint::Written => {
+            use tokio::io::AsyncBufReadExt;
+            let stderr = victim.stderr.take().expect("stderr is piped");
+            let mut lines = tokio::io::BufReader::new(stderr).lines();
+            let mut halted = false;
+            while let Ok(Some(line)) = lines.next_line().await {
+                if line.starts_with("halted at") {
+                    halted = true;
+                    break;
+                }
+            }
+            assert!(halted, "the run reached {point:?}");
+        }
+    }
+    victim.start_kill().expect("kill -9");
+    victim.wait().await.expect("the run ends");
+}
+
+/// The article that the moved list adds, followed by the news section.
+const NEW_ARTICLE: &str = "/socialgd/10000169/20240629/46742001.html";
+
+/// A run killed with `kill -9` at any point leaves a history that the next run completes:
+/// during reading, between the commit and the first feed, and in the middle of writing. Each
+/// time the next run succeeds, history passes SQLite's integrity check, every feed is complete
+/// (both formats valid, the news feed with the moved list's new and corrected items), and no
+/// temporary file is left.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_killed_at_any_point_leaves_a_state_the_next_run_completes() {
+    for point in [KillPoint::Reading, KillPoint::Committed, KillPoint::Written] {
+        let h = Harness::new().await;
+        let config = h.write_config();
+        let config = config.to_str().unwrap();
+        kill_a_run_at(&h, config, point).await;
+        if let KillPoint::Reading = point {
+            let article = h.server.get(NEW_ARTICLE).unwrap();
+            h.server.set(NEW_ARTICLE, article.delayed(Duration::ZERO));
+        }
+
+        let next = common::feedwright(&["run", "-c", config])
+            .output()
+            .await
+            .unwrap();
+        assert_eq!(
+            next.status.code(),
+            Some(0),
+            "{point:?}: {}",
+            String::from_utf8_lossy(&next.stderr)
+        );
+        let db = rusqlite::Connection::open(&h.config.state_path).unwrap();
+        let check: String = db
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(check, "ok", "{point:?}");
+        for section in ["news", "domestic", "military"] {
+            let (rss, atom) = h.feeds(section);
+            assert_eq!(rss.entries.len(), atom.entries.len(), "{point:?} {section}");
+            let expected = common::expected(section, &h.server).len();
+            let added = if section == "news" { 3 } else { 0 };
+            assert_eq!(rss.entries.len(), expected + added, "{point:?} {section}");
+        }
+        let (news, _) = h.feeds("news");
+        let news = by_id(&news);
+        assert_eq!(
+            title(news[&h.server.url(NEW_ARTICLE).to_string()]),
+            "新增新闻一",
+            "{point:?}"
+        );
+        assert_eq!(
+            title(news[&h.server.url(CORRECTED).to_string()]),
+            NEW_TITLE,
+            "{point:?}"
+        );
+        let leftovers: Vec<_> = std::fs::read_dir(&h.config.output_dir)
+            .unwrap()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+            .collect();
+        assert!(leftovers.is_empty(), "{point:?}: no temporary file is left");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

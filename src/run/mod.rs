@@ -17,6 +17,7 @@
 //! what happened to each section, in config order.
 
 mod finish;
+mod halt;
 mod read;
 
 use std::collections::HashMap;
@@ -229,6 +230,7 @@ pub async fn run(config: &Config, options: &RunOptions) -> Result<RunReport, Run
     });
     let runs = on_each_section(&shared, selected, read::read).await;
     let runs = record(&shared, runs);
+    halt::at(halt::Point::Committed);
     let runs = on_each_section(&shared, runs, write).await;
     finish::finish(&shared, &runs);
     Ok(RunReport {
@@ -419,6 +421,15 @@ async fn write(shared: Arc<Shared>, run: SectionRun) -> SectionRun {
     let run = match run.state {
         State::Recorded { read, changes, now } => {
             let state = write_feeds(&shared, run.place, run.started, read, changes, now);
+            if matches!(
+                state,
+                State::Written {
+                    rendered: Some(_),
+                    ..
+                }
+            ) {
+                halt::at(halt::Point::Written);
+            }
             SectionRun { state, ..run }
         }
         _ => run,

@@ -1,0 +1,32 @@
+//! A hook for the crash tests: with `FEEDWRIGHT_HALT_AT` set to a point's name, a run that
+//! reaches that point says `halted at <point>` on stderr and stops dead there, so that a test
+//! can `kill -9` it at exactly that moment and check what the next run finds. Unset (as in any
+//! real use), a point costs one look at the environment.
+
+/// Where a run can be halted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Point {
+    /// History holds the run's items; no feed is written yet.
+    Committed,
+    /// A section's feeds are written; others may not be, and no outcome is noted yet.
+    Written,
+}
+
+impl Point {
+    fn name(self) -> &'static str {
+        match self {
+            Point::Committed => "committed",
+            Point::Written => "written",
+        }
+    }
+}
+
+/// Stops the calling thread for good if the environment asks to halt at `point`.
+pub(super) fn at(point: Point) {
+    if std::env::var_os("FEEDWRIGHT_HALT_AT").is_some_and(|v| v == point.name()) {
+        eprintln!("halted at {}", point.name());
+        loop {
+            std::thread::park();
+        }
+    }
+}
