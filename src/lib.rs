@@ -5,10 +5,12 @@
 //! [`config`] (what the user wrote → validated [`config::Config`]) →
 //! [`fetch`] (HTTP, charset) → [`extract`] (selectors → raw strings) →
 //! [`normalize`] (times, links, HTML → [`item::Scraped`]) → [`store`] (history →
-//! [`item::Item`]) → [`render`] (RSS, Atom) → [`publish`] (atomic files).
+//! [`item::Item`]) → [`render`] (RSS, Atom, JSON Feed) → [`publish`] (atomic files, named by
+//! [`output`]). Which source of an item's fields wins is decided in [`item`] alone.
 //!
 //! [`run`] drives one poll of every section through these stages; [`lock`] keeps two runs from
-//! interleaving; [`demo`] serves a bundled snapshot of china.com-shaped pages on loopback.
+//! interleaving; [`commands`] are what the binary offers; [`demo`] serves a bundled snapshot of
+//! china.com-shaped pages on loopback.
 //!
 //! ```no_run
 //! # async fn example() -> anyhow::Result<()> {

@@ -303,12 +303,7 @@ impl Fetcher {
     ) -> Result<Attempt, (FetchError, Option<Duration>)> {
         let mut url = start.clone();
         for _ in 0..=MAX_REDIRECTS {
-            self.wait_for_host(&url).await;
-            let _permit = self
-                .in_flight
-                .acquire()
-                .await
-                .expect("the semaphore is never closed");
+            let _permit = self.turn(&url).await;
             let response = self.send(&url, validators).await.map_err(|e| (e, None))?;
             let status = response.status();
             if status.is_redirection() && status != StatusCode::NOT_MODIFIED {
@@ -422,27 +417,46 @@ impl Fetcher {
         })
     }
 
-    /// Sleeps until this host may be asked again, and books the next slot.
-    async fn wait_for_host(&self, url: &Url) {
+    /// Waits for a request slot (at most `concurrency` in flight) at a moment when `url`'s host
+    /// may be asked again (`per_host_delay` after its last request), and books that moment.
+    /// The host's clock is read once the slot is held, so requests that queued for a slot
+    /// still keep the gap; a request that must wait for its host gives its slot back meanwhile.
+    async fn turn(&self, url: &Url) -> tokio::sync::SemaphorePermit<'_> {
         let delay = self.settings.per_host_delay;
-        if delay.is_zero() {
-            return;
-        }
         let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
-        let at = {
-            let mut slots = self.next_slot.lock().unwrap_or_else(|e| e.into_inner());
-            let now = Instant::now();
-            let at = slots
-                .get(&host)
-                .copied()
-                .filter(|t| *t > now)
-                .unwrap_or(now);
-            slots.insert(host, at + delay);
-            at
-        };
-        tokio::time::sleep_until(at).await;
+        loop {
+            let permit = self
+                .in_flight
+                .acquire()
+                .await
+                .expect("the semaphore is never closed");
+            if delay.is_zero() {
+                return permit;
+            }
+            let wait_until = {
+                let mut slots = self.next_slot.lock().unwrap_or_else(|e| e.into_inner());
+                let now = Instant::now();
+                match slots.get(&host) {
+                    Some(&at) if at > now => Some(at),
+                    _ => {
+                        slots.insert(host.clone(), now + delay);
+                        None
+                    }
+                }
+            };
+            match wait_until {
+                None => return permit,
+                Some(at) => {
+                    drop(permit);
+                    tokio::time::sleep_until(at).await;
+                }
+            }
+        }
     }
 }
+
+/// A proxy for one scheme (or all), from its URL.
+type ProxyFor = fn(String) -> reqwest::Result<reqwest::Proxy>;
 
 /// The proxies the environment names (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, lower case too,
 /// with the hosts of `NO_PROXY` left out), never used for loopback addresses: a proxy cannot
@@ -455,7 +469,7 @@ fn proxies(env: impl Fn(&str) -> Option<String>) -> Vec<reqwest::Proxy> {
     };
     let no_proxy = var("NO_PROXY").unwrap_or_default();
     let bypass = format!("{no_proxy},localhost,127.0.0.0/8,::1");
-    let schemes: [(&str, fn(String) -> reqwest::Result<reqwest::Proxy>); 3] = [
+    let schemes: [(&str, ProxyFor); 3] = [
         ("HTTPS_PROXY", reqwest::Proxy::https::<String>),
         ("HTTP_PROXY", reqwest::Proxy::http::<String>),
         ("ALL_PROXY", reqwest::Proxy::all::<String>),

@@ -1,15 +1,15 @@
 //! One poll of every selected section: the pipeline, stage after stage.
 //!
-//! Each selected section is a [`SectionRun`] that carries its own state through four phases:
+//! Each selected section is a `SectionRun` that carries its own state through four phases:
 //!
-//! 1. **read** ([`read`], concurrently): fetch the start pages (conditionally) → extract the
+//! 1. **read** (`read.rs`, concurrently): fetch the start pages (conditionally) → extract the
 //!    article and the list → normalize → follow new list entries to their own pages (depth 1,
 //!    start hosts only);
 //! 2. **record**: everything read goes into history in one transaction, each section in a
 //!    savepoint of its own;
 //! 3. **write** (concurrently): the feeds of each section whose items or settings changed are
 //!    rendered from history and published;
-//! 4. **finish** ([`finish`]): every section's outcome is noted in history, and the files
+//! 4. **finish** (`finish.rs`): every section's outcome is noted in history, and the files
 //!    beside the feeds (`status.json`, `index.html`, …) are written.
 //!
 //! A feed is never written from items history does not hold yet, a run commits its items
