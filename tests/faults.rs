@@ -6,7 +6,7 @@ mod common;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::http::{HeaderValue, StatusCode, header};
 use feedwright::config::Config;
@@ -100,6 +100,10 @@ async fn raw_server() -> (String, Arc<AtomicUsize>) {
     (base, sent)
 }
 
+/// A list whose entries lead to every kind of bad page: the section is still written with
+/// every listed item, each bad page is reported as failed (the hanging one by fetch.timeout),
+/// transient errors are retried, robots.txt and the redirect limit are obeyed, an endless body
+/// is cut off near max_body, and no script, handler or control character reaches the feed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_bad_page_never_takes_the_section_down() {
     let (raw, streamed) = raw_server().await;
@@ -207,16 +211,13 @@ async fn one_bad_page_never_takes_the_section_down() {
 
     let dir = tempfile::tempdir().unwrap();
     let config = Config::from_yaml(&config(&base), dir.path()).unwrap();
-    let started = Instant::now();
+    // No clock here (timings belong in the benchmarks): the run ends because every fault is
+    // bounded by behaviour, the hanging page by fetch.timeout, the endless body by max_body
+    // (and by the raw server's own 64 MiB), the redirect loop by the redirect limit.
     let report = run(&config, &RunOptions::default()).await.unwrap();
-    let elapsed = started.elapsed();
     let summary = report.sections[0]
         .as_ref()
         .expect("the section is written despite its bad pages");
-    assert!(
-        elapsed < Duration::from_secs(20),
-        "the run took {elapsed:?}"
-    );
 
     let rss_path = config.output_dir.join("faults.rss");
     let atom_path = config.output_dir.join("faults.atom");
