@@ -2,14 +2,16 @@
 //! polled into feeds, so the whole job can be seen working without a network.
 //!
 //! [`SiteServer`] is a small, real HTTP server (axum) over an in-memory map of pages: it answers
-//! `If-None-Match` with 304, counts requests, and lets its pages change while it runs. The test
-//! suite uses it as its loopback site.
+//! `If-None-Match` with 304, counts requests, notes when each one arrived and how many it was
+//! answering at once, and lets its pages change while it runs. The test suite uses it as its
+//! loopback site.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -86,6 +88,30 @@ struct SiteState {
     pages: Mutex<HashMap<String, Vec<Resource>>>,
     hits: Mutex<HashMap<String, Hits>>,
     user_agents: Mutex<Vec<String>>,
+    /// Every request's path and arrival time, in order of arrival.
+    arrivals: Mutex<Vec<(String, Instant)>>,
+    /// Requests being answered now (arrived, response not yet handed over).
+    in_flight: AtomicUsize,
+    /// The most requests answered at once so far.
+    max_in_flight: AtomicUsize,
+}
+
+/// Counts a request as in flight for as long as it lives (even when the client hangs up and
+/// the answer is dropped half-way).
+struct InFlight<'a>(&'a SiteState);
+
+impl<'a> InFlight<'a> {
+    fn new(state: &'a SiteState) -> InFlight<'a> {
+        let now = state.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        state.max_in_flight.fetch_max(now, Ordering::SeqCst);
+        InFlight(state)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// A loopback HTTP server over a map of pages.
@@ -171,6 +197,17 @@ impl SiteServer {
         lock(&self.state.user_agents).clone()
     }
 
+    /// Every request so far, in order of arrival: its path and when the server received it.
+    pub fn arrivals(&self) -> Vec<(String, Instant)> {
+        lock(&self.state.arrivals).clone()
+    }
+
+    /// The most requests the server was answering at the same time so far (a request counts
+    /// from its arrival until its response is handed over, delay included).
+    pub fn max_in_flight(&self) -> usize {
+        self.state.max_in_flight.load(Ordering::SeqCst)
+    }
+
     /// The demo configuration pointed at this server, with relative paths under `base_dir`.
     pub fn config(&self, base_dir: &Path) -> Result<Config, ConfigError> {
         Config::from_yaml(&DEMO_CONFIG.replace("{base}", &self.base()), base_dir)
@@ -206,6 +243,8 @@ pub fn bundled_pages() -> HashMap<String, Resource> {
 
 async fn answer(State(state): State<Arc<SiteState>>, request: Request) -> Response {
     let path = request.uri().path().to_owned();
+    lock(&state.arrivals).push((path.clone(), Instant::now()));
+    let _in_flight = InFlight::new(&state);
     if let Some(agent) = request
         .headers()
         .get(header::USER_AGENT)

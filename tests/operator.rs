@@ -169,6 +169,15 @@ async fn run_json_gives_a_summary_a_script_can_read() {
     );
     let summary: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
     assert_eq!(summary["ok"], true);
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        log.contains("WARN"),
+        "the dead followed pages are logged: {log}"
+    );
+    assert!(
+        !log.contains('\u{1b}'),
+        "no colour codes in a log that is not a terminal: {log:?}"
+    );
     let sections = summary["sections"].as_array().unwrap();
     assert_eq!(sections.len(), 3);
     assert_eq!(sections[0]["section"], "news");
@@ -393,4 +402,36 @@ async fn loopback_pages_bypass_the_environments_proxy() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(h.server.total_hits().full > 0);
+}
+
+/// `run --section` with an id that names no section is a configuration mistake: status 2, an
+/// error naming the id and the configured ones, and nothing fetched or written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_with_an_unknown_section_exits_2_naming_it() {
+    let h = Harness::new().await;
+    let config = h.write_config();
+    let out = feedwright(&[
+        "run",
+        "-c",
+        config.to_str().unwrap(),
+        "--section",
+        "news",
+        "--section",
+        "nosuch",
+    ])
+    .await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("\"nosuch\""), "the id is named: {stderr}");
+    assert!(
+        stderr.contains("news, domestic, military"),
+        "the configured ids are listed: {stderr}"
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "no summary: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_eq!(h.server.total_hits().requests, 0, "nothing was fetched");
+    assert!(!h.config.output_dir.exists(), "nothing was written");
 }

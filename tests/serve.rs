@@ -10,6 +10,7 @@ use common::Harness;
 use feedwright::config::Format;
 use reqwest::StatusCode;
 use reqwest::header;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// The fixture site polled once in all three formats, and `serve` on an ephemeral port.
 async fn served() -> (Harness, String) {
@@ -113,28 +114,101 @@ async fn responses_are_compressed_when_asked() {
     }
 }
 
+/// Sends `GET target` over a bare TCP connection, exactly as written: an HTTP client would
+/// normalise `/../x` and `/%2e%2e/x` before sending, and the server would never see them.
+/// Returns the status code and the whole answer (head and body).
+async fn raw_get(base: &str, target: &str) -> (u16, String) {
+    let addr = base.trim_start_matches("http://");
+    let exchange = async {
+        let mut socket = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let request = format!("GET {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+        socket.write_all(request.as_bytes()).await.unwrap();
+        let mut answer = Vec::new();
+        socket.read_to_end(&mut answer).await.unwrap();
+        answer
+    };
+    let answer = tokio::time::timeout(common::PATIENCE, exchange)
+        .await
+        .unwrap_or_else(|_| panic!("{target}: the server neither answered nor closed"));
+    let answer = String::from_utf8_lossy(&answer).into_owned();
+    let status = answer
+        .strip_prefix("HTTP/1.1 ")
+        .and_then(|rest| rest.get(..3))
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("{target}: no status line in {answer:?}"));
+    (status, answer)
+}
+
+/// Only the files the index lists are served. Traversal probes sent byte for byte as written
+/// (raw, dotted and percent-encoded `..`, doubled slashes), the history database, the temporary
+/// file of an atomic write, a stray file and the feed of a section no longer configured in the
+/// feeds folder all answer 404 (or 400), and no answer carries the bytes of any of those files.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nothing_outside_the_index_is_reachable() {
+    const SECRET: &str = "feedwright-test-secret-5e1f";
     let (h, base) = served().await;
-    std::fs::write(h.config.output_dir.join("secret.txt"), "no").unwrap();
-    let http = client();
-    for path in [
+    let feeds = &h.config.output_dir;
+    let config = h.write_config();
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str(&format!("# {SECRET}\n"));
+    std::fs::write(&config, text).unwrap();
+    for name in ["secret.txt", "old.rss", ".feedwright-x1y2z3.tmp"] {
+        std::fs::write(feeds.join(name), SECRET).unwrap();
+    }
+    std::fs::write(h.dir.path().join("secret.txt"), SECRET).unwrap();
+    assert!(
+        h.config.state_path.exists(),
+        "the history database is there to probe"
+    );
+
+    let (status, answer) = raw_get(&base, "/news.rss").await;
+    assert_eq!(
+        status, 200,
+        "a listed feed is served over the raw socket: {answer}"
+    );
+    assert!(answer.contains("<rss"), "{answer}");
+
+    for target in [
         "/secret.txt",
-        "/../config.yaml",
-        "/%2e%2e/config.yaml",
-        "/..%2fconfig.yaml",
-        "/%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+        "/old.rss",
+        "/.feedwright-x1y2z3.tmp",
         "/feedwright.db",
-        "/news.rss/../feedwright.db",
+        "/../config.yaml",
+        "/../secret.txt",
+        "/%2e%2e/config.yaml",
+        "/%2E%2E/config.yaml",
+        "/..%2fconfig.yaml",
+        "/%2e%2e%2fconfig.yaml",
+        "/%2e%2e%2ffeedwright.db",
+        "/..%5cconfig.yaml",
+        "/feeds/../config.yaml",
+        "/news.rss/../../config.yaml",
+        "/./secret.txt",
+        "/%2e/secret.txt",
         "//etc/passwd",
-        "/.feedwright-x.tmp",
+        "/../../../../../../etc/passwd",
+        "/%2e%2e%2f%2e%2e%2f%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+        "/%2fetc%2fpasswd",
         "/feeds/",
         "/index.html/",
     ] {
-        let response = http.get(format!("{base}{path}")).send().await.unwrap();
-        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+        let (status, answer) = raw_get(&base, target).await;
+        assert!(
+            status == 404 || status == 400,
+            "{target}: status {status}: {answer}"
+        );
+        for leaked in [SECRET, "SQLite format 3", "root:x:0:0"] {
+            assert!(
+                !answer.contains(leaked),
+                "{target} leaked {leaked:?}: {answer}"
+            );
+        }
     }
-    let post = http.post(format!("{base}/news.rss")).send().await.unwrap();
+    let post = client()
+        .post(format!("{base}/news.rss"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(post.status(), StatusCode::METHOD_NOT_ALLOWED);
 }
 

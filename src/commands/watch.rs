@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use super::shutdown::Shutdown;
 use super::{ExitStatus, Outcome, report};
 use crate::config::Config;
-use crate::run::{RunOptions, run};
+use crate::run::{RunOptions, check_selection, run};
 
 /// Poll forever: one run every interval (with ±10% jitter) until SIGINT or SIGTERM.
 #[derive(Debug, clap::Args)]
@@ -24,9 +24,11 @@ pub struct WatchArgs {
 
 /// Polls until SIGINT or SIGTERM. A signal cancels the poll at its next await point; a
 /// section's history transaction and feed writes have none, so a write in progress completes.
-/// The configuration is checked first (exit status 2), then read again before every poll.
+/// The configuration and the sections asked for are checked first (exit status 2), then the
+/// configuration is read again before every poll.
 pub async fn execute(args: WatchArgs) -> Outcome {
-    Config::load(&args.config)?;
+    let config = Config::load(&args.config)?;
+    check_selection(&config, &args.sections)?;
     let mut stop = Shutdown::new()?;
     tokio::select! {
         () = poll_forever(&args.config, &args.sections, args.interval) => {}

@@ -167,6 +167,37 @@ mod tests {
     }
 
     #[test]
+    fn a_bom_wins_over_the_header_and_meta_labels() {
+        let html = format!(r#"<meta charset="gbk"><h1>{TEXT}</h1>"#);
+        let utf8 = [&[0xEF, 0xBB, 0xBF], html.as_bytes()].concat();
+        let utf16 = |bom: [u8; 2], unit: fn(u16) -> [u8; 2]| -> Vec<u8> {
+            bom.into_iter()
+                .chain(html.encode_utf16().flat_map(unit))
+                .collect()
+        };
+        let utf16le = utf16([0xFF, 0xFE], u16::to_le_bytes);
+        let utf16be = utf16([0xFE, 0xFF], u16::to_be_bytes);
+        for (body, encoding) in [
+            (&utf8, UTF_8),
+            (&utf16le, encoding_rs::UTF_16LE),
+            (&utf16be, encoding_rs::UTF_16BE),
+        ] {
+            for header in [
+                Some("text/html; charset=gbk"),
+                Some("text/html; charset=big5"),
+                None,
+            ] {
+                let decoded = decode(body, header);
+                let case = format!("{} BOM, header {header:?}", encoding.name());
+                assert_eq!(decoded.encoding, encoding, "{case}");
+                assert_eq!(decoded.declared, Declared::Bom, "{case}");
+                assert_eq!(decoded.text, html, "{case}: decoded, BOM removed");
+                assert!(!decoded.had_errors, "{case}");
+            }
+        }
+    }
+
+    #[test]
     fn undeclared_gbk_is_detected() {
         let text =
             "中华网新闻频道：北约秘书长表示该议题仍在讨论中，中国外交部重申冷战思维不合时宜。";

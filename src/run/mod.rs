@@ -251,6 +251,11 @@ async fn acquire_lock(config: &Config, wait: Duration) -> Result<RunLock, LockEr
         })?
 }
 
+/// Checks that every id of `only` names a section of `config`.
+pub fn check_selection(config: &Config, only: &[String]) -> Result<(), RunError> {
+    select(config, only).map(drop)
+}
+
 /// The places of the sections to poll, in config order.
 fn select(config: &Config, only: &[String]) -> Result<Vec<Place>, RunError> {
     let all: Vec<(Place, &str)> = config

@@ -6,6 +6,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use feedwright::config::Config;
@@ -173,4 +174,18 @@ pub fn title(entry: &feed_rs::model::Entry) -> String {
         .as_ref()
         .map(|t| t.content.clone())
         .unwrap_or_default()
+}
+
+/// How long [`wait_until`] waits before giving up: far more than any condition needs, so that
+/// only a real failure (or a hang) reaches it.
+pub const PATIENCE: Duration = Duration::from_secs(30);
+
+/// Waits until `done` holds, checking every 20 ms; fails the test naming `what` when it does
+/// not hold within [`PATIENCE`].
+pub async fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + PATIENCE;
+    while !done() {
+        assert!(Instant::now() < deadline, "gave up waiting: {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
