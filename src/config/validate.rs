@@ -64,6 +64,23 @@ impl Problems {
         }
         value
     }
+
+    /// The list at `key.name`, reporting it when missing, and with `empty` when it is empty.
+    fn require_list<T>(
+        &mut self,
+        value: Option<Vec<T>>,
+        key: &Key,
+        name: &str,
+        empty: &str,
+    ) -> Vec<T> {
+        let Some(list) = self.require(value, key, name) else {
+            return Vec::new();
+        };
+        if list.is_empty() {
+            self.report(&key.field(name), empty);
+        }
+        list
+    }
 }
 
 /// Ids already taken, across the whole configuration.
@@ -157,12 +174,7 @@ fn fetch(raw: RawFetch, key: &Key, found: &mut Problems) -> FetchSettings {
 
 fn sites(raw: Option<Vec<RawSite>>, root: &Key, timezone: Tz, found: &mut Problems) -> Vec<Site> {
     let key = root.field("sites");
-    let Some(raw) = found.require(raw, root, "sites") else {
-        return Vec::new();
-    };
-    if raw.is_empty() {
-        found.report(&key, "no sites configured");
-    }
+    let raw = found.require_list(raw, root, "sites", "no sites configured");
     let mut ids = Ids::default();
     raw.into_iter()
         .enumerate()
@@ -188,12 +200,8 @@ fn site(raw: RawSite, key: &Key, timezone: Tz, ids: &mut Ids, found: &mut Proble
         );
     }
     let sections_key = key.field("sections");
-    let raw_sections = found.require(raw.sections, key, "sections");
-    if raw_sections.as_ref().is_some_and(Vec::is_empty) {
-        found.report(&sections_key, "no sections configured");
-    }
-    let sections = raw_sections
-        .unwrap_or_default()
+    let sections = found
+        .require_list(raw.sections, key, "sections", "no sections configured")
         .into_iter()
         .enumerate()
         .map(|(j, raw)| section(raw, &sections_key.index(j), &title, ids, found))
@@ -261,12 +269,8 @@ fn section(
         );
     }
     let urls_key = key.field("urls");
-    let raw_urls = found.require(raw.urls, key, "urls");
-    if raw_urls.as_ref().is_some_and(Vec::is_empty) {
-        found.report(&urls_key, "no start URLs");
-    }
-    let urls = raw_urls
-        .unwrap_or_default()
+    let urls = found
+        .require_list(raw.urls, key, "urls", "no start URLs")
         .iter()
         .enumerate()
         .filter_map(|(k, text)| http_url(text, &urls_key.index(k), found))
