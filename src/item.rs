@@ -158,6 +158,12 @@ pub struct Known {
     pub list_title: Option<String>,
 }
 
+/// True for a sighting that came from a list, not from its own page: one that following may
+/// complete.
+pub fn is_listed(sighting: &Sighting) -> bool {
+    !sighting.story.from_article
+}
+
 /// True when a listed item's page is worth fetching (rule 4).
 pub fn worth_following(known: Option<&Known>, sighting: &Sighting) -> bool {
     known.is_none_or(|k| !k.from_article || k.list_title != sighting.list_title)

@@ -19,7 +19,7 @@
 //! for section in &report.sections {
 //!     match section {
 //!         Ok(summary) => println!("{}: {} items", summary.section, summary.items),
-//!         Err(error) => eprintln!("{error}"),
+//!         Err(error) => eprintln!("{}", feedwright::error_chain(error)),
 //!     }
 //! }
 //! # Ok(())

@@ -147,8 +147,9 @@ pub fn exit(outcome: Outcome) -> ExitCode {
 
 /// A duration on the command line: `500ms`, `30s`, `10m`, `1h`.
 pub fn duration(text: &str) -> Result<Duration, String> {
-    crate::config::parse_duration(text)
-        .ok_or_else(|| format!("invalid duration {text:?} (examples: 500ms, 30s, 10m, 1h)"))
+    crate::config::parse_duration(text).ok_or_else(|| {
+        format!("invalid duration {text:?} (examples: 500ms, 30s, 10m, 1h; at most a year)")
+    })
 }
 
 /// A duration between polls: like [`duration`], but longer than 0.

@@ -280,7 +280,10 @@ impl Config {
         let mut problems = Vec::new();
         let config = validate::validate(raw, base, &mut problems);
         for problem in &mut problems {
-            problem.position = positions.find(&problem.key);
+            // A key of the document itself (a missing `sites`) is at its start.
+            problem.position = positions
+                .find(&problem.key)
+                .or(Some(Position { line: 1, column: 1 }));
         }
         let mut problems = [unknown, problems].concat();
         if problems.is_empty() {
@@ -399,6 +402,14 @@ sites:
     }
 
     #[test]
+    fn a_missing_top_level_key_points_at_the_document() {
+        let err = Config::from_yaml("max_items: 5\n", Path::new("."))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(err, "<config>:1:1: sites: missing key `sites`");
+    }
+
+    #[test]
     fn attribute_targets_are_split_off() {
         let text = MINIMAL.replace(
             r#"title: "h1""#,
@@ -414,6 +425,13 @@ sites:
         assert_eq!(parse_duration("250ms"), Some(Duration::from_millis(250)));
         assert_eq!(parse_duration("10m"), Some(Duration::from_secs(600)));
         assert_eq!(parse_duration("ten"), None);
+        assert_eq!(parse_duration("8784h"), Some(raw::MAX_DURATION));
+        assert_eq!(
+            parse_duration("8785h"),
+            None,
+            "longer than a year is a typo"
+        );
+        assert_eq!(parse_duration("5000000000000000h"), None);
         assert_eq!(parse_byte_size("8MiB"), Some(8 << 20));
         assert_eq!(parse_byte_size("1000"), Some(1000));
         assert_eq!(parse_byte_size("8 parsecs"), None);

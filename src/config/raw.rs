@@ -38,7 +38,7 @@ impl<'de> Deserialize<'de> for HumanDuration {
         let text = String::deserialize(d)?;
         parse_duration(&text).map(HumanDuration).ok_or_else(|| {
             serde::de::Error::custom(format!(
-                "invalid duration {text:?} (examples: 250ms, 20s, 10m, 1h)"
+                "invalid duration {text:?} (examples: 250ms, 20s, 10m, 1h; at most a year)"
             ))
         })
     }
@@ -58,19 +58,24 @@ impl JsonSchema for HumanDuration {
     }
 }
 
-/// Parses `250ms`, `20s`, `10m`, `1h` (an integer and a unit).
+/// Durations are at most this long: longer ones are typos, and would overflow the clocks they
+/// are added to.
+pub const MAX_DURATION: Duration = Duration::from_secs(366 * 24 * 3600);
+
+/// Parses `250ms`, `20s`, `10m`, `1h` (an integer and a unit), up to [`MAX_DURATION`].
 pub fn parse_duration(text: &str) -> Option<Duration> {
     let text = text.trim();
     let split = text.find(|c: char| !c.is_ascii_digit())?;
     let (number, unit) = text.split_at(split);
     let n: u64 = number.parse().ok()?;
-    match unit.trim() {
-        "ms" => Some(Duration::from_millis(n)),
-        "s" => Some(Duration::from_secs(n)),
-        "m" | "min" => n.checked_mul(60).map(Duration::from_secs),
-        "h" => n.checked_mul(3600).map(Duration::from_secs),
-        _ => None,
-    }
+    let duration = match unit.trim() {
+        "ms" => Duration::from_millis(n),
+        "s" => Duration::from_secs(n),
+        "m" | "min" => Duration::from_secs(n.checked_mul(60)?),
+        "h" => Duration::from_secs(n.checked_mul(3600)?),
+        _ => return None,
+    };
+    (duration <= MAX_DURATION).then_some(duration)
 }
 
 /// A byte size written as `8MiB`, `512KiB` or a plain number of bytes.

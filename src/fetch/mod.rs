@@ -460,7 +460,9 @@ type ProxyFor = fn(String) -> reqwest::Result<reqwest::Proxy>;
 
 /// The proxies the environment names (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, lower case too,
 /// with the hosts of `NO_PROXY` left out), never used for loopback addresses: a proxy cannot
-/// reach this machine's own servers, and the tests serve their pages there.
+/// reach this machine's own servers, and the tests serve their pages there. Under CGI
+/// (`REQUEST_METHOD` set) `HTTP_PROXY` may come from a request header and is ignored
+/// ("httpoxy").
 fn proxies(env: impl Fn(&str) -> Option<String>) -> Vec<reqwest::Proxy> {
     let var = |name: &str| {
         env(name)
@@ -476,6 +478,7 @@ fn proxies(env: impl Fn(&str) -> Option<String>) -> Vec<reqwest::Proxy> {
     ];
     schemes
         .into_iter()
+        .filter(|(name, _)| *name != "HTTP_PROXY" || env("REQUEST_METHOD").is_none())
         .filter_map(|(name, proxy)| {
             let url = var(name)?;
             match proxy(url) {

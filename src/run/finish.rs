@@ -1,7 +1,7 @@
-//! The finish phase: every section's outcome (and what its feeds were written from) is noted
-//! in history in one transaction, with the robots.txt copies the run read; then the files beside the feeds are written for every
-//! configured section: `status.json`, `index.html`, `feeds.opml` and `feed.xsl`, each only if
-//! its bytes change. A failure here is logged, not fatal: the feeds are already written, and a
+//! The finish phase: the robots.txt copies the run read are kept, every section's outcome (and
+//! what its feeds were written from) is noted in history in one transaction, then the files
+//! beside the feeds are written for every configured section: `status.json`, `index.html`,
+//! `feeds.opml` and `feed.xsl`, each only if its bytes change. A failure here is logged, not fatal: the feeds are already written, and a
 //! section whose rendering was not noted is rendered again by the next poll.
 
 use chrono::Utc;
@@ -17,6 +17,10 @@ use crate::store::{SectionStatus, Store, StoreError};
 pub(super) fn finish(shared: &Shared, runs: &[SectionRun]) {
     let statuses = {
         let store = shared.store();
+        let robots = shared.fetcher.robots_renewed();
+        if let Err(error) = store.in_transaction(|store| store.keep_robots(&robots)) {
+            tracing::warn!(error = %crate::error_chain(&error), "robots.txt copies not kept");
+        }
         note_outcomes(shared, &store, runs).and_then(|()| store.statuses())
     };
     match statuses {
@@ -28,11 +32,10 @@ pub(super) fn finish(shared: &Shared, runs: &[SectionRun]) {
     }
 }
 
-/// Notes every section's outcome, and the robots.txt copies the run read, in one transaction.
+/// Notes every section's outcome in one transaction.
 fn note_outcomes(shared: &Shared, store: &Store, runs: &[SectionRun]) -> Result<(), StoreError> {
     let now = Utc::now();
     store.in_transaction(|store| {
-        store.keep_robots(&shared.fetcher.robots_renewed())?;
         runs.iter().try_for_each(|run| {
             let section = &shared.place(run.place).1.id;
             match &run.state {

@@ -222,7 +222,7 @@ pub async fn run(config: &Config, options: &RunOptions) -> Result<RunReport, Run
     let store = Store::open(&config.state_path)?;
     let shared = Arc::new(Shared {
         statuses: store.statuses()?,
-        fetcher: Fetcher::new(&config.fetch, store.robots()?)?,
+        fetcher: Fetcher::new(&config.fetch, kept_robots(&store))?,
         store: Mutex::new(store),
         config: config.clone(),
         progress: Arc::clone(&options.progress),
@@ -238,6 +238,14 @@ pub async fn run(config: &Config, options: &RunOptions) -> Result<RunReport, Run
             .into_iter()
             .map(|run| run.into_outcome(&shared))
             .collect(),
+    })
+}
+
+/// The robots.txt copies history kept; none when they cannot be read (the sites are asked).
+fn kept_robots(store: &Store) -> Vec<crate::fetch::robots::RobotsCopy> {
+    store.robots().unwrap_or_else(|error| {
+        tracing::warn!(error = %crate::error_chain(&error), "kept robots.txt copies not read");
+        Vec::new()
     })
 }
 
@@ -344,8 +352,14 @@ impl SectionRun {
         }
     }
 
-    /// Records what the section read in `batch`, unless it read nothing new.
-    fn record(self, shared: &Shared, batch: &mut Batch<'_>, now: DateTime<Utc>) -> SectionRun {
+    /// Records what the section read in `batch` (when the run's transaction began), unless it
+    /// read nothing new.
+    fn record(
+        self,
+        shared: &Shared,
+        batch: Result<&mut Batch<'_>, &Arc<StoreError>>,
+        now: DateTime<Utc>,
+    ) -> SectionRun {
         let State::Read(read) = self.state else {
             return self;
         };
@@ -354,7 +368,7 @@ impl SectionRun {
         let recorded = if read.untouched() {
             Ok(Changes::default())
         } else {
-            batch.record(&Poll {
+            let poll = Poll {
                 section: &section.id,
                 sightings: read.sightings.as_slice(),
                 pages: &read.validated,
@@ -363,23 +377,30 @@ impl SectionRun {
                     keep_days: shared.config.keep_days,
                     keep: shared.config.max_items,
                 },
-            })
+            };
+            match batch {
+                Ok(batch) => batch.record(&poll).map_err(Arc::new),
+                Err(error) => Err(Arc::clone(error)),
+            }
         };
         let state = match recorded {
             Ok(changes) => State::Recorded { read, changes, now },
-            Err(error) => State::Failed(store_error(section, Arc::new(error))),
+            Err(error) => State::Failed(store_error(section, error)),
         };
         SectionRun { state, ..self }
     }
 
-    /// Fails the section with `error` unless it already failed.
-    fn fail_unless_failed(self, shared: &Shared, error: &Arc<StoreError>) -> SectionRun {
-        if matches!(self.state, State::Failed(_)) {
-            return self;
+    /// Fails the section with `error` if it recorded something in the transaction that could
+    /// not commit.
+    fn fail_if_recorded(self, shared: &Shared, error: &Arc<StoreError>) -> SectionRun {
+        match &self.state {
+            State::Recorded { read, .. } if !read.untouched() => {
+                let section = shared.place(self.place).1;
+                let state = State::Failed(store_error(section, Arc::clone(error)));
+                SectionRun { state, ..self }
+            }
+            _ => self,
         }
-        let section = shared.place(self.place).1;
-        let state = State::Failed(store_error(section, Arc::clone(error)));
-        SectionRun { state, ..self }
     }
 }
 
@@ -391,30 +412,33 @@ fn store_error(section: &Section, source: Arc<StoreError>) -> SectionError {
 }
 
 /// Records every section read in history, in one transaction. When the transaction cannot
-/// begin or commit, every section fails with that error.
+/// begin or commit, every section that had something to record fails with that error.
 fn record(shared: &Shared, runs: Vec<SectionRun>) -> Vec<SectionRun> {
     let now = Utc::now();
     let mut store = shared.store();
-    let mut batch = match store.begin() {
-        Ok(batch) => batch,
+    let (runs, committed) = match store.begin() {
+        Ok(mut batch) => {
+            let runs: Vec<SectionRun> = runs
+                .into_iter()
+                .map(|run| run.record(shared, Ok(&mut batch), now))
+                .collect();
+            (runs, batch.commit())
+        }
         Err(error) => {
             let error = Arc::new(error);
-            return runs
+            let runs = runs
                 .into_iter()
-                .map(|run| run.fail_unless_failed(shared, &error))
+                .map(|run| run.record(shared, Err(&error), now))
                 .collect();
+            (runs, Ok(()))
         }
     };
-    let runs: Vec<SectionRun> = runs
-        .into_iter()
-        .map(|run| run.record(shared, &mut batch, now))
-        .collect();
-    match batch.commit() {
+    match committed {
         Ok(()) => runs,
         Err(error) => {
             let error = Arc::new(error);
             runs.into_iter()
-                .map(|run| run.fail_unless_failed(shared, &error))
+                .map(|run| run.fail_if_recorded(shared, &error))
                 .collect()
         }
     }

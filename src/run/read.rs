@@ -11,7 +11,7 @@ use super::{Place, SectionError, SectionRun, Shared, State, store_error};
 use crate::config::{Section, Site};
 use crate::extract::extract;
 use crate::fetch::{Fetched, Page, Scope, Validators};
-use crate::item::{Sighting, Sightings, worth_following};
+use crate::item::{Sighting, Sightings, is_listed, worth_following};
 use crate::normalize::{self, time::TimeContext};
 use crate::publish::FeedPlan;
 
@@ -199,7 +199,7 @@ fn worth_fetching(
     scope: &Scope,
     sightings: &Sightings,
 ) -> Result<Vec<(usize, Url)>, SectionError> {
-    let followable = |s: &Sighting| !s.story.from_article && scope.allows(&s.story.link);
+    let followable = |s: &Sighting| is_listed(s) && scope.allows(&s.story.link);
     let listed: Vec<&Url> = sightings
         .as_slice()
         .iter()

@@ -1,4 +1,5 @@
-//! History: every item ever seen per section, and the HTTP validators of every page, in SQLite.
+//! History: every item ever seen per section, the HTTP validators of every page, each
+//! section's status, and the robots.txt of every origin asked, in SQLite.
 //!
 //! A feed is the newest `max_items` of its section's history, so an item that left a moving hot
 //! list stays in the feed. An item's link is its identity and its publication time is fixed

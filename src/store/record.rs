@@ -176,11 +176,20 @@ fn record_sighting(
             })
         })?;
     let Some(revised) = stored.revised_by(story) else {
+        // Fields equal to the stored ones, read from the article's own page, make the item
+        // read from it: it is not followed again.
         tx.prepare_cached(
-            "UPDATE items SET last_seen = ?3, list_title = COALESCE(?4, list_title)
+            "UPDATE items SET last_seen = ?3, list_title = COALESCE(?4, list_title),
+                              from_article = MAX(from_article, ?5)
              WHERE section = ?1 AND link = ?2",
         )?
-        .execute(params![section, link, now_unix, list_title])?;
+        .execute(params![
+            section,
+            link,
+            now_unix,
+            list_title,
+            story.from_article
+        ])?;
         return Ok(Recorded::SeenAgain);
     };
     tx.prepare_cached(

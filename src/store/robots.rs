@@ -26,8 +26,7 @@ impl Store {
                     ))
                 })?;
                 let mut copies = Vec::new();
-                for row in rows {
-                    let (origin, body, validators, fetched_at) = row?;
+                for (origin, body, validators, fetched_at) in rows.flatten() {
                     if let Ok(fetched_at) = DateTime::parse_from_rfc3339(&fetched_at) {
                         copies.push(RobotsCopy {
                             origin,

@@ -118,7 +118,7 @@ fn status_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<SectionStatus> {
 /// What a section's feed files were written from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rendered {
-    /// The settings fingerprint (see `run`).
+    /// The settings fingerprint (see `publish::FeedPlan`).
     pub fingerprint: String,
     /// Items in the feed.
     pub items: usize,

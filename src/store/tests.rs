@@ -317,3 +317,30 @@ fn one_section_that_cannot_be_recorded_leaves_the_others_committed() {
     );
     assert!(store.validators("news", &url).unwrap().is_some());
 }
+
+/// A followed page that says exactly what the list said marks the item as read from its page,
+/// so that it is not fetched again at every poll.
+#[test]
+fn an_article_page_equal_to_its_list_entry_is_not_followed_again() {
+    let (_dir, mut store) = open();
+    let now = at("2024-06-28T17:30:00+08:00");
+    let listed = story("/a", "标题", None);
+    store
+        .record("news", std::slice::from_ref(&listed), &[], now, KEEP)
+        .unwrap();
+    let mut read = listed.clone();
+    read.story.from_article = true;
+    let recorded = store.record("news", &[read], &[], now, KEEP).unwrap();
+    assert_eq!(
+        recorded,
+        Changes::default(),
+        "nothing a reader sees changed"
+    );
+    let link = Url::parse("https://news.china.com/a").unwrap();
+    let known = store.known("news", &[&link]).unwrap();
+    assert!(known[link.as_str()].from_article);
+    assert!(!crate::item::worth_following(
+        known.get(link.as_str()),
+        &listed
+    ));
+}
