@@ -90,10 +90,19 @@ fn first_time(
     ctx: &TimeContext<'_>,
     page: &Url,
 ) -> Option<chrono::DateTime<chrono::FixedOffset>> {
+    first_time_with_precision(texts, ctx, page).map(|(at, _)| at)
+}
+
+/// The first readable time among `texts` with the precision its text shows.
+pub fn first_time_with_precision(
+    texts: &[&str],
+    ctx: &TimeContext<'_>,
+    page: &Url,
+) -> Option<(chrono::DateTime<chrono::FixedOffset>, time::Precision)> {
     let mut last_error = None;
     for text in texts {
         match time::parse(text, ctx) {
-            Ok(at) => return Some(at),
+            Ok(at) => return Some((at, time::Precision::of(text))),
             Err(error) => {
                 if let TimeError::InFuture { .. } = error {
                     tracing::warn!(url = %page, %error, "time ignored");
@@ -147,23 +156,6 @@ pub fn entry(raw: &RawEntry, page: &Url, ctx: &TimeContext<'_>) -> Option<Scrape
         content: None,
         from_article: false,
     })
-}
-
-/// The list entry `listed` completed with what its own page said: the page's fields win, the
-/// list's fill the gaps.
-pub fn merge(listed: Scraped, page: Scraped) -> Scraped {
-    Scraped {
-        link: listed.link,
-        title: if page.title.is_empty() {
-            listed.title
-        } else {
-            page.title
-        },
-        published: page.published.or(listed.published),
-        source: page.source.or(listed.source),
-        content: page.content.or(listed.content),
-        from_article: true,
-    }
 }
 
 #[cfg(test)]

@@ -62,6 +62,40 @@ pub fn parse(text: &str, ctx: &TimeContext<'_>) -> Result<DateTime<FixedOffset>,
     }
 }
 
+/// How precise a time is as the page writes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Precision {
+    Day,
+    Minute,
+    Second,
+}
+
+impl Precision {
+    /// The precision of the time written in `text`: seconds for machine forms (epochs, RFC
+    /// 3339 with seconds), else as many time-of-day fields as it shows.
+    pub fn of(text: &str) -> Precision {
+        let text = text.trim();
+        if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+            return Precision::Second;
+        }
+        let separators = text.matches([':', '：', '时', '分']).count();
+        match separators {
+            0 => Precision::Day,
+            1 => Precision::Minute,
+            _ => Precision::Second,
+        }
+    }
+
+    /// Its name, as `feedwright extract` prints it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Precision::Day => "day",
+            Precision::Minute => "minute",
+            Precision::Second => "second",
+        }
+    }
+}
+
 /// Spaces for the invisible separators pages put around times.
 fn clean(text: &str) -> String {
     text.replace("&nbsp;", " ")

@@ -5,6 +5,8 @@
 //! Nothing here interprets a value (times, URLs and HTML are the job of `normalize`), so a page
 //! that matches nothing gives an empty [`Extracted`], never an error.
 
+pub mod auto;
+
 use std::sync::LazyLock;
 
 use ego_tree::iter::Edge;
@@ -29,8 +31,13 @@ pub struct RawArticle {
     /// then the page's metadata (`article:published_time`, JSON-LD, …).
     pub published: Vec<String>,
     pub source: Option<String>,
+    pub author: Option<String>,
     /// The body's inner HTML, unsanitized.
     pub body: Option<String>,
+    /// The body's visible text, one line per block (zero-config extraction only).
+    pub body_text: Option<String>,
+    /// The lead image: `og:image` (zero-config extraction only).
+    pub image: Option<String>,
 }
 
 /// One entry of a list, as found.
@@ -110,11 +117,14 @@ fn extract_article(
         title,
         published,
         source: first_value(root, &rules.source),
+        author: None,
         body: rules
             .body
             .iter()
             .find_map(|field| root.select(&field.selector).next())
-            .map(body_html),
+            .map(|body| body_html_without(body, &|_| false)),
+        body_text: None,
+        image: None,
     })
 }
 
@@ -290,22 +300,27 @@ pub fn plain_text(el: ElementRef<'_>) -> String {
     collapse_whitespace(&text)
 }
 
-/// The inner HTML of a body, without script, style and noscript, with lazy images' real
-/// sources (`data-original`, `data-src`, …) in place of their placeholders.
-fn body_html(body: ElementRef<'_>) -> String {
+/// The inner HTML of a body, without script, style and noscript nor the elements `skip`
+/// names, with lazy images' real sources (`data-original`, `data-src`, …) in place of their
+/// placeholders.
+fn body_html_without(body: ElementRef<'_>, skip: &dyn Fn(ego_tree::NodeId) -> bool) -> String {
     let mut html = String::new();
     let mut skipping = 0usize;
+    let skipped = |node: ego_tree::NodeRef<'_, Node>| match node.value() {
+        Node::Element(e) => is_hidden(e.name()) || skip(node.id()),
+        _ => false,
+    };
     for edge in body.traverse() {
         match edge {
             Edge::Open(node) if node.id() != body.id() => match node.value() {
-                Node::Element(e) if is_hidden(e.name()) => skipping += 1,
+                Node::Element(_) if skipped(node) => skipping += 1,
                 Node::Element(e) if skipping == 0 => open_tag(e, &mut html),
                 Node::Text(t) if skipping == 0 => escape_into(t, false, &mut html),
                 _ => {}
             },
             Edge::Close(node) if node.id() != body.id() => {
                 if let Node::Element(e) = node.value() {
-                    if is_hidden(e.name()) {
+                    if skipped(node) {
                         skipping -= 1;
                     } else if skipping == 0 && !is_void(e.name()) {
                         html.push_str("</");

@@ -1,0 +1,179 @@
+//! Lists of news: repeated siblings (list items, rows, boxes) that each hold one link whose
+//! text reads as a headline, on URLs that look like articles. Navigation, breadcrumbs, tag
+//! clouds, footers and pagers have short link texts or too few entries, and are not lists.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::byline;
+use super::dom::Dom;
+use crate::extract::RawEntry;
+
+/// A headline is at least this many characters …
+const MIN_TITLE_CHARS: usize = 6;
+/// … and at most this many.
+const MAX_TITLE_CHARS: usize = 80;
+/// An item with more text than this is a section of the page, not a list entry.
+const MAX_ITEM_CHARS: u32 = 600;
+/// A list has at least this many entries.
+const MIN_ENTRIES: usize = 3;
+
+/// Times lists show besides full dates: year-less, relative, day words.
+static SHORT_TIME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?x)
+        [0-9]{1,2}\s*[-/月]\s*[0-9]{1,2}\s*日?\s*[0-9]{1,2}\s*[:：]\s*[0-9]{2}
+        | [0-9]{1,2}\s*月\s*[0-9]{1,2}\s*日
+        | (?:刚刚|[0-9]+\s*(?:秒|分钟|小时|天)前|半小时前|(?:今天|昨天|前天)\s*[0-9]{1,2}[:：][0-9]{2})",
+    )
+    .expect("static regex is valid")
+});
+
+/// One entry found: its link element and what it says.
+struct Found {
+    link: usize,
+    entry: RawEntry,
+}
+
+/// The news entries of every list on the page outside `skip` (an index range, the article's
+/// body), in page order, each link once.
+pub fn entries(dom: &Dom<'_>, skip: Option<(usize, usize)>) -> Vec<RawEntry> {
+    let links: Vec<usize> = dom
+        .elements
+        .iter()
+        .enumerate()
+        .filter(|(i, e)| {
+            e.el.value().name() == "a"
+                && !e.hidden
+                && skip.is_none_or(|(from, to)| *i < from || *i >= to)
+                && e.el.value().attr("href").is_some_and(is_followable)
+        })
+        .map(|(i, _)| i)
+        .collect();
+    let mut found: Vec<Found> = Vec::new();
+    for (parent, element) in dom.elements.iter().enumerate() {
+        if element.hidden || element.links < MIN_ENTRIES as u32 {
+            continue;
+        }
+        if skip.is_some_and(|(from, to)| parent >= from && parent < to) {
+            continue;
+        }
+        found.extend(list_at(dom, parent, &links));
+    }
+    found.sort_by_key(|f| f.link);
+    let mut seen = std::collections::HashSet::new();
+    found
+        .into_iter()
+        .filter(|f| seen.insert(f.entry.href.clone()))
+        .map(|f| f.entry)
+        .collect()
+}
+
+/// The entries of the list whose items are `parent`'s children, if they make a news list.
+fn list_at(dom: &Dom<'_>, parent: usize, links: &[usize]) -> Vec<Found> {
+    let end = dom.elements[parent].end;
+    let mut entries = Vec::new();
+    let mut items = 0;
+    let mut child = parent + 1;
+    while child < end {
+        let child_end = dom.elements[child].end;
+        if dom.elements[child].chars > 0 {
+            items += 1;
+            if let Some(found) = entry(dom, child, links) {
+                entries.push(found);
+            }
+        }
+        child = child_end;
+    }
+    let articles = entries
+        .iter()
+        .filter(|f| looks_like_article(&f.entry.href))
+        .count();
+    let long_titles = entries
+        .iter()
+        .filter(|f| f.entry.title.chars().count() >= 10)
+        .count();
+    let is_list = entries.len() >= MIN_ENTRIES
+        && entries.len() * 2 >= items
+        && (articles * 2 >= entries.len() || long_titles * 2 >= entries.len());
+    if is_list { entries } else { Vec::new() }
+}
+
+/// The entry an item holds: its longest headline-like link, with the time and source the item
+/// shows beside it.
+fn entry(dom: &Dom<'_>, item: usize, links: &[usize]) -> Option<Found> {
+    if dom.elements[item].chars > MAX_ITEM_CHARS {
+        return None;
+    }
+    let end = dom.elements[item].end;
+    let first = links.partition_point(|&l| l < item);
+    let (link, title) = links[first..]
+        .iter()
+        .take_while(|&&l| l < end)
+        .map(|&l| (l, dom.text(l)))
+        .filter(|(_, text)| (MIN_TITLE_CHARS..=MAX_TITLE_CHARS).contains(&text.chars().count()))
+        .max_by_key(|(l, text)| (text.chars().count(), std::cmp::Reverse(*l)))?;
+    let href = dom.elements[link]
+        .el
+        .value()
+        .attr("href")?
+        .trim()
+        .to_owned();
+    let beside = dom.text_outside_links(item);
+    let published = byline::first_time(&beside)
+        .or_else(|| SHORT_TIME.find(&beside).map(|m| m.as_str().to_owned()));
+    Some(Found {
+        link,
+        entry: RawEntry {
+            title,
+            href,
+            published,
+            source: source_in(dom, item),
+        },
+    })
+}
+
+/// The text of an element of the item whose class names a source (`item_source`).
+fn source_in(dom: &Dom<'_>, item: usize) -> Option<String> {
+    (item + 1..dom.elements[item].end)
+        .find(|&i| {
+            let e = &dom.elements[i];
+            !e.in_link
+                && e.el
+                    .value()
+                    .attr("class")
+                    .is_some_and(|c| c.to_ascii_lowercase().contains("source"))
+        })
+        .map(|i| dom.text(i))
+        .filter(|t| !t.is_empty())
+}
+
+/// A link worth following: not a script, an anchor on this page, or a mail address.
+fn is_followable(href: &str) -> bool {
+    let href = href.trim().to_ascii_lowercase();
+    !(href.is_empty()
+        || href.starts_with('#')
+        || href.starts_with("javascript:")
+        || href.starts_with("mailto:"))
+}
+
+/// URLs of articles carry ids or dates (`/2024/05/13/…`, `/a/20240513/…`, `doc-…5076.shtml`)
+/// or end as documents; those of channels and menus rarely do.
+fn looks_like_article(href: &str) -> bool {
+    let path = href.split(['?', '#']).next().unwrap_or_default();
+    let mut run = 0;
+    let mut longest = 0;
+    for c in path.chars() {
+        if c.is_ascii_digit() {
+            run += 1;
+            longest = longest.max(run);
+        } else {
+            run = 0;
+        }
+    }
+    longest >= 4
+        || [".html", ".htm", ".shtml", ".shtm"]
+            .iter()
+            .any(|e| path.ends_with(e))
+}

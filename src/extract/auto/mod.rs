@@ -1,0 +1,174 @@
+//! Zero-config extraction: the article and the lists of a page, found without selectors.
+//!
+//! The page is flattened once ([`dom::Dom`]) with the counts every finder weighs. Then:
+//! the headline is the visible heading that shares the most with `<title>` ([`title`]); the
+//! body is the element with the most prose and the least of anything else ([`body`]); the
+//! byline (time, source, author) is read from the text right after the headline, else the
+//! page's metadata, else the text after the body ([`byline`]); lists are repeated siblings
+//! holding one headline-like link each ([`list`]). A page with a headline and enough prose
+//! is an article (its lists are its related news); a page with lists and no article is a list
+//! page; anything else is neither. Nothing here is specific to a site.
+
+pub mod body;
+pub mod byline;
+pub mod dom;
+pub mod list;
+pub mod title;
+
+use scraper::{ElementRef, Html};
+
+use super::{RawArticle, RawEntry, body_html_without, metadata_times};
+use dom::Dom;
+
+/// Elements scored at most: a pathological page is cut there.
+const MAX_ELEMENTS: usize = 60_000;
+
+/// What kind of page it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Article,
+    List,
+    /// Neither an article nor a list: a login wall, an error page, an empty shell.
+    None,
+}
+
+/// Everything zero-config extraction found on a page.
+#[derive(Debug, Clone)]
+pub struct AutoPage {
+    pub kind: Kind,
+    pub article: Option<RawArticle>,
+    /// The page's list entries: the related news of an article, the items of a list page.
+    pub entries: Vec<RawEntry>,
+}
+
+/// The page's own metadata.
+#[derive(Debug, Default, Clone)]
+pub struct Meta {
+    pub title: Option<String>,
+    pub og_title: Option<String>,
+    pub image: Option<String>,
+}
+
+impl Meta {
+    fn of(document: &Html) -> Meta {
+        let mut meta = Meta::default();
+        for el in document
+            .root_element()
+            .descendants()
+            .filter_map(ElementRef::wrap)
+        {
+            let e = el.value();
+            match e.name() {
+                "title" if meta.title.is_none() => {
+                    meta.title = Some(el.text().collect::<String>());
+                }
+                "meta" => {
+                    let key = e.attr("property").or_else(|| e.attr("name"));
+                    let content = e.attr("content").map(str::to_owned);
+                    match key {
+                        Some("og:title") if meta.og_title.is_none() => meta.og_title = content,
+                        Some("og:image") if meta.image.is_none() => meta.image = content,
+                        _ => {}
+                    }
+                }
+                "body" => break,
+                _ => {}
+            }
+        }
+        meta
+    }
+}
+
+/// Extracts a page with no selectors.
+pub fn extract(document: &Html) -> AutoPage {
+    let dom = Dom::of(document, MAX_ELEMENTS);
+    let meta = Meta::of(document);
+    let headline = title::headline(&dom, &meta);
+    let body = body::find(&dom).filter(|b| b.link_density < 0.35);
+    let article = match (&headline, body) {
+        (Some(headline), Some(body)) => Some(article(document, &dom, &meta, headline, body)),
+        _ => None,
+    };
+    let skip = article
+        .as_ref()
+        .and(body)
+        .map(|b| (b.element, dom.elements[b.element].end));
+    let entries = list::entries(&dom, skip);
+    let kind = if article.is_some() {
+        Kind::Article
+    } else if !entries.is_empty() {
+        Kind::List
+    } else {
+        Kind::None
+    };
+    AutoPage {
+        kind,
+        article,
+        entries,
+    }
+}
+
+fn article(
+    document: &Html,
+    dom: &Dom<'_>,
+    meta: &Meta,
+    headline: &title::Headline,
+    body: body::Body,
+) -> RawArticle {
+    let body_element = &dom.elements[body.element];
+    let after_headline = headline
+        .element
+        .map(|h| byline::after(dom, dom.elements[h].text_end));
+    let after_body = byline::after(dom, body_element.text_end);
+    let byline = after_headline.clone().unwrap_or_default();
+    let mut published: Vec<String> = byline.published.into_iter().collect();
+    published.extend(metadata_times(document));
+    published.extend(after_body.published);
+    let source = byline
+        .source
+        .or_else(|| {
+            headline
+                .element
+                .and_then(|h| source_element(dom, h, body.element))
+        })
+        .or(after_body.source);
+    let noise = body::noise_ranges(dom, body.element);
+    let skip = |id: ego_tree::NodeId| {
+        noise
+            .iter()
+            .any(|&(from, _)| dom.elements[from].el.id() == id)
+    };
+    RawArticle {
+        title: headline.text.clone(),
+        published,
+        source,
+        author: byline.author.or(after_body.author),
+        body: Some(body_html_without(body_element.el, &skip)),
+        body_text: Some(body::text(dom, body.element)),
+        image: meta.image.clone(),
+    }
+}
+
+/// The text of an element between the headline and the body whose class or id names a
+/// source (`chan_newsInfo_source`, `source`), without its `来源：` label.
+fn source_element(dom: &Dom<'_>, headline: usize, body: usize) -> Option<String> {
+    let end = if body > headline {
+        body
+    } else {
+        (headline + 40).min(dom.elements.len())
+    };
+    (headline + 1..end)
+        .find(|&i| {
+            let e = dom.elements[i].el.value();
+            let named =
+                |v: Option<&str>| v.is_some_and(|v| v.to_ascii_lowercase().contains("source"));
+            !dom.elements[i].hidden && (named(e.attr("class")) || named(e.attr("id")))
+        })
+        .map(|i| dom.text(i))
+        .map(|t| {
+            t.trim_start_matches(['来', '源', '：', ':', ' '])
+                .trim()
+                .to_owned()
+        })
+        .filter(|t| (2..=24).contains(&t.chars().count()))
+}

@@ -1,0 +1,121 @@
+//! The headline: the visible heading that shares the most with the page's `<title>` (which
+//! adds site and channel names around it), else `og:title`, else the `<title>` without its
+//! suffixes.
+
+use super::dom::Dom;
+use crate::extract::collapse_whitespace;
+
+/// Headings longer than this are not headlines (a paragraph in an `h2`).
+const MAX_TITLE_CHARS: usize = 120;
+/// Nor are headings shorter than this (a logo, a channel name).
+const MIN_TITLE_CHARS: usize = 4;
+
+/// The headline and the element it was read from (`None` when it came from metadata).
+pub struct Headline {
+    pub text: String,
+    pub element: Option<usize>,
+}
+
+/// The page's headline, if it has one.
+pub fn headline(dom: &Dom<'_>, meta: &super::Meta) -> Option<Headline> {
+    let title = meta.title.as_deref().unwrap_or_default();
+    // The most shared with the title; among equals the shortest heading, then the first.
+    let mut best: Option<((usize, std::cmp::Reverse<usize>), usize, String)> = None;
+    for (index, element) in dom.elements.iter().enumerate() {
+        if element.hidden || !is_heading_like(element.el.value()) {
+            continue;
+        }
+        let text = dom.text(index);
+        let length = text.chars().count();
+        if !(MIN_TITLE_CHARS..=MAX_TITLE_CHARS).contains(&length) {
+            continue;
+        }
+        let shared = longest_common_run(&text, title);
+        // Most of the heading must be in the title, and a long part of it.
+        if shared * 10 < length * 6 || shared < MIN_TITLE_CHARS {
+            continue;
+        }
+        let rank = (shared, std::cmp::Reverse(length));
+        if best.as_ref().is_none_or(|(most, _, _)| rank > *most) {
+            best = Some((rank, index, text));
+        }
+    }
+    if let Some((_, index, text)) = best {
+        return Some(Headline {
+            text,
+            element: Some(index),
+        });
+    }
+    meta.og_title
+        .as_deref()
+        .map(collapse_whitespace)
+        .filter(|t| t.chars().count() >= MIN_TITLE_CHARS)
+        .or_else(|| without_suffixes(title))
+        .map(|text| Headline {
+            text,
+            element: None,
+        })
+}
+
+/// Headings, and the elements sites style as headings (`class="title"`, `id="artibodyTitle"`).
+fn is_heading_like(element: &scraper::node::Element) -> bool {
+    match element.name() {
+        "h1" | "h2" | "h3" => true,
+        "div" | "p" | "span" | "strong" | "font" | "td" | "b" => {
+            let named = |value: Option<&str>| {
+                value.is_some_and(|v| {
+                    let v = v.to_ascii_lowercase();
+                    v.contains("title") || v.contains("headline") || v.contains("biaoti")
+                })
+            };
+            named(element.attr("class")) || named(element.attr("id"))
+        }
+        _ => false,
+    }
+}
+
+/// A `<title>` without the site and channel names around the headline: its longest part
+/// between separators.
+fn without_suffixes(title: &str) -> Option<String> {
+    let title = collapse_whitespace(title);
+    let best = title
+        .split(['_', '|', '｜', '—', '-'])
+        .map(str::trim)
+        .max_by_key(|part| part.chars().count())?;
+    (best.chars().count() >= MIN_TITLE_CHARS).then(|| best.to_owned())
+}
+
+/// The length in characters of the longest run of characters `a` and `b` share.
+pub fn longest_common_run(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().filter(|c| !c.is_whitespace()).collect();
+    let b: Vec<char> = b.chars().filter(|c| !c.is_whitespace()).collect();
+    let mut previous = vec![0usize; b.len() + 1];
+    let mut current = vec![0usize; b.len() + 1];
+    let mut best = 0;
+    for &ca in &a {
+        for (j, &cb) in b.iter().enumerate() {
+            current[j + 1] = if ca == cb { previous[j] + 1 } else { 0 };
+            best = best.max(current[j + 1]);
+        }
+        std::mem::swap(&mut previous, &mut current);
+    }
+    best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn common_runs_and_suffixes() {
+        assert_eq!(
+            longest_common_run("北约：暂未考虑", "北约：暂未考虑_新闻_中华网"),
+            7
+        );
+        assert_eq!(longest_common_run("中华网", "北约"), 0);
+        assert_eq!(
+            without_suffixes("北约：暂未考虑在日设办事处_新闻频道_中华网").as_deref(),
+            Some("北约：暂未考虑在日设办事处")
+        );
+    }
+}
