@@ -41,6 +41,7 @@ pub mod render;
 pub mod run;
 pub mod serve;
 pub mod store;
+pub mod zero_config;
 
 /// An error and its causes, `: `-separated, as anyhow's `{:#}` prints them. Every error type of
 /// feedwright names only its own part in its message and leaves its cause to `source()`, so

@@ -4,8 +4,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use feedwright::commands::{
-    self, Global, block_on, check::CheckArgs, demo::DemoArgs, preview::PreviewArgs, run::RunArgs,
-    serve::ServeArgs, watch::WatchArgs,
+    self, Global, block_on, check::CheckArgs, demo::DemoArgs, extract::ExtractArgs,
+    preview::PreviewArgs, run::RunArgs, serve::ServeArgs, watch::WatchArgs,
 };
 
 /// mimalloc instead of the system allocator: parsing HTML makes many small, short-lived
@@ -29,6 +29,7 @@ enum Command {
     Run(RunArgs),
     Check(CheckArgs),
     Preview(PreviewArgs),
+    Extract(ExtractArgs),
     /// Print the JSON Schema of the configuration (for editors).
     Schema,
     Serve(ServeArgs),
@@ -44,6 +45,7 @@ fn main() -> ExitCode {
             Command::Run(args) => commands::run::execute(args, &global).await,
             Command::Check(args) => commands::check::execute(args),
             Command::Preview(args) => commands::preview::execute(args).await,
+            Command::Extract(args) => commands::extract::execute(args).await,
             Command::Schema => commands::schema::execute(),
             Command::Serve(args) => commands::serve::execute(args).await,
             Command::Watch(args) => commands::watch::execute(args).await,

@@ -12,6 +12,7 @@ macro_rules! say {
 
 pub mod check;
 pub mod demo;
+pub mod extract;
 pub mod preview;
 mod report;
 pub mod run;
@@ -28,6 +29,7 @@ use crate::config::ConfigError;
 use crate::lock::LockError;
 use crate::preview::PreviewError;
 use crate::run::RunError;
+use crate::zero_config::ExtractError;
 
 /// How a command ended, as the process's exit status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,6 +60,8 @@ pub enum CommandError {
     Run(#[from] RunError),
     #[error(transparent)]
     Preview(#[from] PreviewError),
+    #[error(transparent)]
+    Extract(ExtractError),
     /// Anything else the command needs from the system: a runtime, a socket, a folder.
     #[error("{what}")]
     System {
@@ -83,7 +87,7 @@ impl CommandError {
                 PreviewError::UnknownSite(_) => ExitStatus::Config,
                 PreviewError::Fetch(_) | PreviewError::NotModified { .. } => ExitStatus::Failed,
             },
-            CommandError::System { .. } => ExitStatus::Failed,
+            CommandError::Extract(_) | CommandError::System { .. } => ExitStatus::Failed,
         }
     }
 

@@ -1,44 +1,194 @@
 //! The body: the element that holds the most article-like prose (blocks of sentences) and the
 //! least of everything else (menus, link lists, captions of other stories). Each candidate
-//! scores its prose characters minus a share of its other characters; the best one is the
-//! body, without the link lists and hidden parts inside it.
+//! scores its prose characters times the square of their share of its text; the best one is
+//! the body, without the link lists and hidden parts inside it.
 
 use super::dom::{Dom, is_block};
 
-/// What one character of non-prose text costs a candidate, in prose characters.
-const NOISE_COST: f32 = 0.35;
+/// How much a candidate's share of prose among its text weighs against its amount of prose.
+const PURITY_WEIGHT: f32 = 4.0;
 /// Less prose than this is no article.
 pub const MIN_PROSE: u32 = 60;
 
+/// Words in the class or id of page parts that are not the article (as Readability knows).
+const NOT_ARTICLE: [&str; 22] = [
+    "comment",
+    "reply",
+    "pinglun",
+    "tuijian",
+    "xiangguan",
+    "fenxiang",
+    "banquan",
+    "shenming",
+    "shengming",
+    "disclaimer",
+    "statement",
+    "footer",
+    "sidebar",
+    "share",
+    "related",
+    "recommend",
+    "copyright",
+    "banner",
+    "breadcrumb",
+    "toolbar",
+    "navbar",
+    "advert",
+];
+
 /// The body's element, and how much prose it holds.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Body {
     pub element: usize,
+    /// Elements before it that belong to the article: a summary, a caption, an original
+    /// headline, between the headline and the body's element.
+    pub lead: Vec<usize>,
+    /// Elements after it that belong to the article: more paragraphs after an advertisement,
+    /// a credit or a sign-off.
+    pub tail: Vec<usize>,
     pub prose: u32,
-    /// Links per 100 visible characters.
+    /// Link characters per visible character.
     pub link_density: f32,
+}
+
+/// True when the element's class or id names a part of the page that is not the article.
+pub fn is_named_not_article(dom: &Dom<'_>, index: usize) -> bool {
+    let e = dom.elements[index].el.value();
+    [e.attr("class"), e.id()].into_iter().flatten().any(|name| {
+        let name = name.to_ascii_lowercase();
+        NOT_ARTICLE.iter().any(|word| name.contains(word))
+    })
 }
 
 /// The element that best holds the article's prose, if any holds enough.
 pub fn find(dom: &Dom<'_>) -> Option<Body> {
-    let mut best: Option<(f32, usize)> = None;
+    let mut scored: Vec<(f32, usize)> = Vec::new();
     for (index, element) in dom.elements.iter().enumerate() {
-        if element.hidden || element.in_link || element.prose < MIN_PROSE {
+        if element.hidden
+            || element.in_link
+            || element.prose < MIN_PROSE
+            || is_named_not_article(dom, index)
+        {
             continue;
         }
-        let noise = (element.chars - element.prose) as f32;
-        let score = element.prose as f32 - NOISE_COST * noise;
-        if best.is_none_or(|(top, _)| score > top) {
-            best = Some((score, index));
-        }
+        let purity = element.prose as f32 / element.chars.max(1) as f32;
+        let score = element.prose as f32 * purity.powf(PURITY_WEIGHT);
+        tracing::trace!(
+            index,
+            element = element.el.value().name(),
+            prose = element.prose,
+            chars = element.chars,
+            score,
+            "body candidate"
+        );
+        scored.push((score, index));
     }
-    let (_, index) = best?;
+    let best = scored.iter().max_by(|(a, _), (b, _)| a.total_cmp(b));
+    let &(_, index) = best?;
     let element = &dom.elements[index];
     Some(Body {
         element: index,
+        lead: Vec::new(),
+        tail: tail(dom, index),
         prose: element.prose,
         link_density: element.link_chars as f32 / element.chars.max(1) as f32,
     })
+}
+
+/// A line this short after the last paragraph is a credit or a sign-off (`新华社发（刘满仓摄）`).
+const MAX_SIGN_OFF_CHARS: u32 = 50;
+
+/// An element after the body this small, with no prose, may be an advertisement between two
+/// parts of the article.
+const MAX_INSERT_CHARS: u32 = 200;
+
+/// The siblings after the body's element that hold more of the article: paragraphs (mostly
+/// prose), skipping small inserts between them, up to the first sibling that is neither; then
+/// the short lines that sign the article off.
+fn tail(dom: &Dom<'_>, body: usize) -> Vec<usize> {
+    let Some(parent) = dom.elements[body].parent else {
+        return Vec::new();
+    };
+    let mut siblings = Vec::new();
+    let mut sibling = dom.elements[body].end;
+    while sibling < dom.elements[parent].end {
+        siblings.push(sibling);
+        sibling = dom.elements[sibling].end;
+    }
+    let is_paragraph = |i: usize| {
+        let e = &dom.elements[i];
+        !e.hidden && e.prose > 0 && e.prose * 2 >= e.chars && !is_named_not_article(dom, i)
+    };
+    let is_insert = |i: usize| {
+        let e = &dom.elements[i];
+        e.prose == 0 && e.chars <= MAX_INSERT_CHARS && !is_named_not_article(dom, i)
+    };
+    let run = siblings
+        .iter()
+        .take_while(|&&i| is_paragraph(i) || is_insert(i))
+        .count();
+    let last = siblings[..run].iter().rposition(|&i| is_paragraph(i));
+    let mut tail: Vec<usize> = match last {
+        Some(last) => siblings[..=last]
+            .iter()
+            .copied()
+            .filter(|&i| is_paragraph(i))
+            .collect(),
+        None => Vec::new(),
+    };
+    let rest = last.map_or(0, |last| last + 1);
+    tail.extend(siblings[rest..].iter().copied().take_while(|&i| {
+        let e = &dom.elements[i];
+        e.chars > 0
+            && e.chars <= MAX_SIGN_OFF_CHARS
+            && e.links == 0
+            && !e.hidden
+            && !is_named_not_article(dom, i)
+    }));
+    tail
+}
+
+/// Every element of the body in page order: its lead, its element, its tail.
+pub fn parts(body: &Body) -> impl Iterator<Item = usize> + '_ {
+    body.lead
+        .iter()
+        .chain([&body.element])
+        .chain(&body.tail)
+        .copied()
+}
+
+/// Most characters of lead taken whole; past this only its prose is taken.
+const MAX_LEAD_CHARS: u32 = 400;
+
+/// The elements between the headline (element `headline`) and the body's element that belong
+/// to the article: the siblings before the body's element and before each of its ancestors,
+/// up to the one that holds the headline, without noise.
+pub fn lead(dom: &Dom<'_>, headline: usize, body: usize) -> Vec<usize> {
+    let mut found: Vec<usize> = Vec::new();
+    let mut current = body;
+    while let Some(parent) = dom.elements[current].parent {
+        let mut sibling = parent + 1;
+        let mut before: Vec<usize> = Vec::new();
+        while sibling < current {
+            if dom.contains(sibling, headline) {
+                before.clear();
+            } else if sibling > headline && !is_noise(dom, sibling) {
+                before.push(sibling);
+            }
+            sibling = dom.elements[sibling].end;
+        }
+        before.extend(found);
+        found = before;
+        if dom.contains(parent, headline) {
+            break;
+        }
+        current = parent;
+    }
+    let chars: u32 = found.iter().map(|&i| dom.elements[i].chars).sum();
+    if chars > MAX_LEAD_CHARS {
+        found.retain(|&i| dom.elements[i].prose > 0);
+    }
+    found
 }
 
 /// True for an element inside the body that is not part of the article: hidden, or a list of
@@ -58,8 +208,19 @@ pub fn is_noise(dom: &Dom<'_>, index: usize) -> bool {
     element.prose == 0 && element.links >= 2 && element.link_chars * 10 >= element.chars * 6
 }
 
-/// The body's visible text outside its noise, one line per block.
-pub fn text(dom: &Dom<'_>, body: usize) -> String {
+/// The body's visible text (lead, element, tail) outside noise, one line per block.
+pub fn text(dom: &Dom<'_>, body: &Body) -> String {
+    let mut out = String::new();
+    for part in parts(body) {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(&text_of(dom, part));
+    }
+    out.trim().to_owned()
+}
+
+fn text_of(dom: &Dom<'_>, body: usize) -> String {
     let element = &dom.elements[body];
     let skipped = noise_ranges(dom, body);
     let mut out = String::new();

@@ -70,6 +70,17 @@ pub fn after(dom: &Dom<'_>, from: usize) -> Byline {
     read(&window(dom, from, WINDOW_CHARS))
 }
 
+/// The byline found in the text before the text run `to`.
+pub fn before(dom: &Dom<'_>, to: usize) -> Byline {
+    let mut start = to.min(dom.texts.len());
+    let mut count = 0;
+    while start > 0 && count < WINDOW_CHARS {
+        start -= 1;
+        count += dom.texts[start].text.chars().count();
+    }
+    read(&window(dom, start, count))
+}
+
 /// What a stretch of visible text says of time, source and author.
 pub fn read(text: &str) -> Byline {
     Byline {

@@ -50,6 +50,7 @@ pub struct Meta {
 }
 
 impl Meta {
+    /// The metadata of `document`, wherever it stands (saved pages put `<title>` in odd places).
     fn of(document: &Html) -> Meta {
         let mut meta = Meta::default();
         for el in document
@@ -71,7 +72,6 @@ impl Meta {
                         _ => {}
                     }
                 }
-                "body" => break,
                 _ => {}
             }
         }
@@ -84,15 +84,38 @@ pub fn extract(document: &Html) -> AutoPage {
     let dom = Dom::of(document, MAX_ELEMENTS);
     let meta = Meta::of(document);
     let headline = title::headline(&dom, &meta);
-    let body = body::find(&dom).filter(|b| b.link_density < 0.35);
-    let article = match (&headline, body) {
+    let body = body::find(&dom).map(|mut body| {
+        if let Some(h) = headline
+            .as_ref()
+            .and_then(|h| h.element)
+            .filter(|&h| h < body.element)
+        {
+            body.lead = body::lead(&dom, h, body.element);
+        }
+        body
+    });
+    tracing::debug!(
+        headline = headline.as_ref().map(|h| h.text.as_str()),
+        from = headline.as_ref().and_then(|h| h.element).map(|h| describe(&dom, h)),
+        body = body.as_ref().map(|b| describe(&dom, b.element)),
+        lead = body.as_ref().map(|b| b.lead.len()),
+        tail = ?body.as_ref().map(|b| b.tail.iter().map(|&t| describe(&dom, t)).collect::<Vec<_>>()),
+        prose = body.as_ref().map(|b| b.prose),
+        link_density = body.as_ref().map(|b| b.link_density),
+        "zero-config extraction"
+    );
+    let body = body.filter(|b| b.link_density < 0.35);
+    let article = match (&headline, &body) {
         (Some(headline), Some(body)) => Some(article(document, &dom, &meta, headline, body)),
         _ => None,
     };
-    let skip = article
-        .as_ref()
-        .and(body)
-        .map(|b| (b.element, dom.elements[b.element].end));
+    let skip = article.as_ref().and(body.as_ref()).map(|b| {
+        let last = b.tail.last().copied().unwrap_or(b.element);
+        (
+            b.lead.first().copied().unwrap_or(b.element),
+            dom.elements[last].end,
+        )
+    });
     let entries = list::entries(&dom, skip);
     let kind = if article.is_some() {
         Kind::Article
@@ -113,12 +136,14 @@ fn article(
     dom: &Dom<'_>,
     meta: &Meta,
     headline: &title::Headline,
-    body: body::Body,
+    body: &body::Body,
 ) -> RawArticle {
     let body_element = &dom.elements[body.element];
+    // The byline follows the headline; without a headline on the page, it precedes the body.
     let after_headline = headline
         .element
-        .map(|h| byline::after(dom, dom.elements[h].text_end));
+        .map(|h| byline::after(dom, dom.elements[h].text_end))
+        .or_else(|| Some(byline::before(dom, body_element.text_start)));
     let after_body = byline::after(dom, body_element.text_end);
     let byline = after_headline.clone().unwrap_or_default();
     let mut published: Vec<String> = byline.published.into_iter().collect();
@@ -132,21 +157,45 @@ fn article(
                 .and_then(|h| source_element(dom, h, body.element))
         })
         .or(after_body.source);
-    let noise = body::noise_ranges(dom, body.element);
-    let skip = |id: ego_tree::NodeId| {
-        noise
-            .iter()
-            .any(|&(from, _)| dom.elements[from].el.id() == id)
-    };
+    let noise: std::collections::HashSet<ego_tree::NodeId> = body::parts(body)
+        .flat_map(|part| body::noise_ranges(dom, part))
+        .map(|(from, _)| dom.elements[from].el.id())
+        .collect();
+    let skip = |id: ego_tree::NodeId| noise.contains(&id);
+    let mut html = String::new();
+    for part in body::parts(body) {
+        if part == body.element {
+            html.push_str(&body_html_without(body_element.el, &skip));
+        } else {
+            html.push_str("<div>");
+            html.push_str(&body_html_without(dom.elements[part].el, &skip));
+            html.push_str("</div>");
+        }
+    }
     RawArticle {
         title: headline.text.clone(),
         published,
         source,
         author: byline.author.or(after_body.author),
-        body: Some(body_html_without(body_element.el, &skip)),
-        body_text: Some(body::text(dom, body.element)),
+        body: Some(html),
+        body_text: Some(body::text(dom, body)),
         image: meta.image.clone(),
     }
+}
+
+/// An element as a person finds it in the page: `div#main.article.content`.
+fn describe(dom: &Dom<'_>, index: usize) -> String {
+    let e = dom.elements[index].el.value();
+    let mut out = e.name().to_owned();
+    if let Some(id) = e.id() {
+        out.push('#');
+        out.push_str(id);
+    }
+    for class in e.classes() {
+        out.push('.');
+        out.push_str(class);
+    }
+    out
 }
 
 /// The text of an element between the headline and the body whose class or id names a

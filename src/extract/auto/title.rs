@@ -46,14 +46,37 @@ pub fn headline(dom: &Dom<'_>, meta: &super::Meta) -> Option<Headline> {
             element: Some(index),
         });
     }
-    meta.og_title
+    let text = meta
+        .og_title
         .as_deref()
         .map(collapse_whitespace)
         .filter(|t| t.chars().count() >= MIN_TITLE_CHARS)
-        .or_else(|| without_suffixes(title))
-        .map(|text| Headline {
-            text,
-            element: None,
+        .or_else(|| without_suffixes(title))?;
+    Some(Headline {
+        element: shown_at(dom, &text),
+        text,
+    })
+}
+
+/// The first visible element whose whole text is `text` (whitespace aside): where a headline
+/// taken from metadata stands on the page.
+fn shown_at(dom: &Dom<'_>, text: &str) -> Option<usize> {
+    let wanted: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    let length = wanted.chars().count() as u32;
+    dom.elements
+        .iter()
+        .enumerate()
+        .find_map(|(index, element)| {
+            let candidate = !element.hidden && !element.in_link && element.chars == length;
+            let same = || {
+                let shown: String = dom
+                    .text(index)
+                    .chars()
+                    .filter(|c| !c.is_whitespace())
+                    .collect();
+                shown == wanted
+            };
+            (candidate && same()).then_some(index)
         })
 }
 
