@@ -140,6 +140,11 @@ fn score_article(label: &Label, scores: &mut Scores) {
     let page = auto::extract(&Html::parse_document(&page_text(&label.file)));
     let name = &label.file;
     scores.kind.add(page.kind == Kind::Article);
+    if page.kind != Kind::Article {
+        scores
+            .misses
+            .push(format!("{name}: taken for {:?}", page.kind));
+    }
     let article = page.article.as_ref();
     let title = article
         .map(|a| {
@@ -225,6 +230,11 @@ fn score_list(label: &Label, scores: &mut Scores) {
     let url = page_url(label);
     let page = auto::extract(&Html::parse_document(&page_text(&label.file)));
     scores.kind.add(page.kind == Kind::List);
+    if page.kind != Kind::List {
+        scores
+            .misses
+            .push(format!("{}: taken for {:?}", label.file, page.kind));
+    }
     let found: Vec<(String, Option<Url>)> = page
         .entries
         .iter()

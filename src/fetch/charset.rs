@@ -5,7 +5,9 @@
 //! the HTTP header, else from `<meta charset>` or `<meta http-equiv="Content-Type">` in the first
 //! bytes of the page, else from a byte order mark; an undeclared page that is not valid UTF-8 is
 //! handed to chardetng. A byte order mark, when present, always wins over a label, as in
-//! browsers: it cannot be there by accident. Bytes that are invalid in the chosen encoding become
+//! browsers: it cannot be there by accident. A `<meta>` label of a legacy encoding over bytes
+//! that are valid UTF-8 (with non-ASCII text) loses to UTF-8: saved copies of GBK pages keep
+//! their `gb2312` tag after being re-encoded. Bytes that are invalid in the chosen encoding become
 //! U+FFFD; decoding never fails.
 
 use std::sync::LazyLock;
@@ -59,6 +61,15 @@ fn choose(body: &[u8], content_type: Option<&str>) -> (&'static Encoding, Declar
         return (encoding, Declared::Header);
     }
     if let Some(encoding) = charset_from_meta(body) {
+        // Saved and proxied copies keep a `gb2312` tag over bytes re-encoded as UTF-8. Text
+        // in a legacy encoding is practically never valid UTF-8 once it has non-ASCII bytes,
+        // so such bytes are read as what they are.
+        let utf8 = !body.is_ascii()
+            && Encoding::for_bom(body).is_none()
+            && std::str::from_utf8(body).is_ok();
+        if encoding != UTF_8 && utf8 {
+            return (UTF_8, Declared::Detected);
+        }
         return (encoding, Declared::Meta);
     }
     if let Some((encoding, _)) = Encoding::for_bom(body) {
@@ -143,6 +154,18 @@ mod tests {
             assert!(decoded.text.contains(TEXT), "{meta}");
             assert!(!decoded.had_errors, "{meta}");
         }
+    }
+
+    /// A saved copy re-encoded as UTF-8 keeps its `gb2312` tag: its bytes are read as UTF-8.
+    #[test]
+    fn utf8_bytes_under_a_gb2312_tag_are_utf8() {
+        let body = page(r#"<meta charset="gb2312">"#, UTF_8);
+        let decoded = decode(&body, None);
+        assert_eq!(decoded.encoding, UTF_8);
+        assert_eq!(decoded.declared, Declared::Detected);
+        assert!(decoded.text.contains(TEXT));
+        let ascii = decode(b"<meta charset=\"gb2312\"><p>news</p>", None);
+        assert_eq!(ascii.encoding, GBK, "plain ASCII keeps its label");
     }
 
     #[test]

@@ -28,7 +28,7 @@ const NOT_ARTICLE: [&str; 22] = [
     "share",
     "related",
     "recommend",
-    "copyright",
+    "copy",
     "banner",
     "breadcrumb",
     "toolbar",
@@ -60,8 +60,12 @@ pub fn is_named_not_article(dom: &Dom<'_>, index: usize) -> bool {
     })
 }
 
-/// The element that best holds the article's prose, if any holds enough.
-pub fn find(dom: &Dom<'_>) -> Option<Body> {
+/// How many characters away from the headline halve a candidate's score.
+const HALF_DISTANCE: f32 = 1000.0;
+
+/// The element that best holds the article's prose, if any holds enough. With the headline's
+/// element, candidates far from it (a footer, comments) count for less.
+pub fn find(dom: &Dom<'_>, headline: Option<usize>) -> Option<Body> {
     let mut scored: Vec<(f32, usize)> = Vec::new();
     for (index, element) in dom.elements.iter().enumerate() {
         if element.hidden
@@ -72,7 +76,15 @@ pub fn find(dom: &Dom<'_>) -> Option<Body> {
             continue;
         }
         let purity = element.prose as f32 / element.chars.max(1) as f32;
-        let score = element.prose as f32 * purity.powf(PURITY_WEIGHT);
+        let distance = headline.map_or(0, |h| {
+            if dom.contains(index, h) {
+                0
+            } else {
+                dom.distance(dom.elements[h].text_end, element.text_start)
+            }
+        });
+        let nearness = 1.0 / (1.0 + distance as f32 / HALF_DISTANCE);
+        let score = element.prose as f32 * purity.powf(PURITY_WEIGHT) * nearness;
         tracing::trace!(
             index,
             element = element.el.value().name(),
@@ -93,6 +105,30 @@ pub fn find(dom: &Dom<'_>) -> Option<Body> {
         prose: element.prose,
         link_density: element.link_chars as f32 / element.chars.max(1) as f32,
     })
+}
+
+/// The parts of `holder` after the headline inside it (a byline, a summary), without noise.
+fn after_headline(dom: &Dom<'_>, holder: usize, headline: usize) -> Vec<usize> {
+    let mut found = Vec::new();
+    let mut node = holder;
+    while node != headline {
+        let mut child = node + 1;
+        let mut next = None;
+        while child < dom.elements[node].end {
+            if dom.contains(child, headline) {
+                next = Some(child);
+            } else if child > headline && !is_noise(dom, child) {
+                found.push(child);
+            }
+            child = dom.elements[child].end;
+        }
+        match next {
+            Some(next) => node = next,
+            None => break,
+        }
+    }
+    found.sort_unstable();
+    found
 }
 
 /// A line this short after the last paragraph is a credit or a sign-off (`新华社发（刘满仓摄）`).
@@ -171,7 +207,7 @@ pub fn lead(dom: &Dom<'_>, headline: usize, body: usize) -> Vec<usize> {
         let mut before: Vec<usize> = Vec::new();
         while sibling < current {
             if dom.contains(sibling, headline) {
-                before.clear();
+                before = after_headline(dom, sibling, headline);
             } else if sibling > headline && !is_noise(dom, sibling) {
                 before.push(sibling);
             }

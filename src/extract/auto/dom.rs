@@ -50,6 +50,8 @@ pub struct Element<'a> {
 pub struct Dom<'a> {
     pub elements: Vec<Element<'a>>,
     pub texts: Vec<Text<'a>>,
+    /// `offsets[i]`: visible characters before text run `i` (one more entry than `texts`).
+    offsets: Vec<u32>,
 }
 
 /// Elements whose text nobody sees.
@@ -270,7 +272,24 @@ impl<'a> Dom<'a> {
                 parent.punct += child.punct;
             }
         }
-        Dom { elements, texts }
+        let mut offsets = Vec::with_capacity(texts.len() + 1);
+        let mut total = 0;
+        offsets.push(0);
+        for text in &texts {
+            total += visible_chars(text.text).0;
+            offsets.push(total);
+        }
+        Dom {
+            elements,
+            texts,
+            offsets,
+        }
+    }
+
+    /// Visible characters between text runs `from` and `to` (either order).
+    pub fn distance(&self, from: usize, to: usize) -> u32 {
+        let at = |i: usize| self.offsets[i.min(self.texts.len())];
+        at(from).abs_diff(at(to))
     }
 
     /// The visible text of element `index`, pieces joined, whitespace collapsed.

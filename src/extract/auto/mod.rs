@@ -84,7 +84,7 @@ pub fn extract(document: &Html) -> AutoPage {
     let dom = Dom::of(document, MAX_ELEMENTS);
     let meta = Meta::of(document);
     let headline = title::headline(&dom, &meta);
-    let body = body::find(&dom).map(|mut body| {
+    let body = body::find(&dom, headline.as_ref().and_then(|h| h.element)).map(|mut body| {
         if let Some(h) = headline
             .as_ref()
             .and_then(|h| h.element)
@@ -105,8 +105,12 @@ pub fn extract(document: &Html) -> AutoPage {
         "zero-config extraction"
     );
     let body = body.filter(|b| b.link_density < 0.35);
+    // An article shows its headline: a page whose only title is its metadata (a channel's
+    // front page, a feed of flash news) is no article, however much prose it holds.
     let article = match (&headline, &body) {
-        (Some(headline), Some(body)) => Some(article(document, &dom, &meta, headline, body)),
+        (Some(headline), Some(body)) if headline.element.is_some() => {
+            Some(article(document, &dom, &meta, headline, body))
+        }
         _ => None,
     };
     let skip = article.as_ref().and(body.as_ref()).map(|b| {

@@ -42,9 +42,12 @@ pub fn headline(dom: &Dom<'_>, meta: &super::Meta) -> Option<Headline> {
     }
     if let Some((_, index, text)) = best {
         return Some(Headline {
-            text,
+            text: continued(dom, index, text, title),
             element: Some(index),
         });
+    }
+    if title.trim().is_empty() && meta.og_title.is_none() {
+        return first_heading(dom);
     }
     let text = meta
         .og_title
@@ -58,25 +61,71 @@ pub fn headline(dom: &Dom<'_>, meta: &super::Meta) -> Option<Headline> {
     })
 }
 
-/// The first visible element whose whole text is `text` (whitespace aside): where a headline
-/// taken from metadata stands on the page.
+/// The first visible element whose whole text is `text` (whitespace aside), else the first
+/// that shows at least half of it from its start (a headline set on two lines): where a
+/// headline taken from metadata stands on the page.
 fn shown_at(dom: &Dom<'_>, text: &str) -> Option<usize> {
     let wanted: String = text.chars().filter(|c| !c.is_whitespace()).collect();
     let length = wanted.chars().count() as u32;
+    let shows = |index: usize, whole: bool| {
+        let element = &dom.elements[index];
+        let fits = if whole {
+            element.chars == length
+        } else {
+            element.chars * 2 >= length && element.chars < length
+        };
+        if element.hidden || element.in_link || !fits {
+            return false;
+        }
+        let shown: String = dom
+            .text(index)
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        if whole {
+            shown == wanted
+        } else {
+            wanted.starts_with(&shown)
+        }
+    };
+    (0..dom.elements.len())
+        .find(|&i| shows(i, true))
+        .or_else(|| (0..dom.elements.len()).find(|&i| shows(i, false)))
+}
+
+/// A headline set on two lines (a title and its subtitle in the next element) is whole in
+/// `<title>`: the next text is appended when the title goes on with it.
+fn continued(dom: &Dom<'_>, heading: usize, text: String, title: &str) -> String {
+    let squeeze = |t: &str| t.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+    let title = squeeze(title);
+    let Some(next) = dom.texts.get(dom.elements[heading].text_end) else {
+        return text;
+    };
+    let next_text = squeeze(next.text);
+    let whole = format!("{}{next_text}", squeeze(&text));
+    if next_text.chars().count() >= 2 && !next.in_link && title.contains(&whole) {
+        format!("{text}{}", next.text.trim())
+    } else {
+        text
+    }
+}
+
+/// On a page with no title at all, the first heading that is not a link.
+fn first_heading(dom: &Dom<'_>) -> Option<Headline> {
     dom.elements
         .iter()
         .enumerate()
         .find_map(|(index, element)| {
-            let candidate = !element.hidden && !element.in_link && element.chars == length;
-            let same = || {
-                let shown: String = dom
-                    .text(index)
-                    .chars()
-                    .filter(|c| !c.is_whitespace())
-                    .collect();
-                shown == wanted
-            };
-            (candidate && same()).then_some(index)
+            if element.hidden || element.in_link || !is_heading_like(element.el.value()) {
+                return None;
+            }
+            let text = dom.text(index);
+            (MIN_TITLE_CHARS..=MAX_TITLE_CHARS)
+                .contains(&text.chars().count())
+                .then_some(Headline {
+                    text,
+                    element: Some(index),
+                })
         })
 }
 
@@ -88,7 +137,10 @@ fn is_heading_like(element: &scraper::node::Element) -> bool {
             let named = |value: Option<&str>| {
                 value.is_some_and(|v| {
                     let v = v.to_ascii_lowercase();
-                    v.contains("title") || v.contains("headline") || v.contains("biaoti")
+                    v.contains("title")
+                        || v.contains("heading")
+                        || v.contains("headline")
+                        || v.contains("biaoti")
                 })
             };
             named(element.attr("class")) || named(element.attr("id"))
@@ -102,7 +154,7 @@ fn is_heading_like(element: &scraper::node::Element) -> bool {
 fn without_suffixes(title: &str) -> Option<String> {
     let title = collapse_whitespace(title);
     let best = title
-        .split(['_', '|', '｜', '—', '-'])
+        .split(['_', '|', '｜', '-'])
         .map(str::trim)
         .max_by_key(|part| part.chars().count())?;
     (best.chars().count() >= MIN_TITLE_CHARS).then(|| best.to_owned())
