@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use feedwright::commands::{
-    self, Global, block_on, check::CheckArgs, demo::DemoArgs, extract::ExtractArgs,
+    self, Global, Runtime, block_on, check::CheckArgs, demo::DemoArgs, extract::ExtractArgs,
     preview::PreviewArgs, run::RunArgs, serve::ServeArgs, watch::WatchArgs,
 };
 
@@ -40,7 +40,15 @@ enum Command {
 fn main() -> ExitCode {
     let Cli { global, command } = Cli::parse();
     commands::init_logging(&global);
-    commands::exit(block_on(async move {
+    let runtime = match command {
+        Command::Extract(_) | Command::Check(_) | Command::Preview(_) | Command::Schema => {
+            Runtime::OneThread
+        }
+        Command::Run(_) | Command::Serve(_) | Command::Watch(_) | Command::Demo(_) => {
+            Runtime::Workers
+        }
+    };
+    commands::exit(block_on(runtime, async move {
         match command {
             Command::Run(args) => commands::run::execute(args, &global).await,
             Command::Check(args) => commands::check::execute(args),

@@ -10,7 +10,6 @@ use std::fmt;
 use std::path::PathBuf;
 
 use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
-use scraper::Html;
 use serde::Serialize;
 use url::Url;
 
@@ -143,7 +142,7 @@ pub async fn extract(
 /// The page at `url` with `text`, extracted and normalized; `None` when it holds neither an
 /// article nor a list.
 pub fn page(url: &Url, text: &str, ctx: &TimeContext<'_>) -> Option<Page> {
-    let found = auto::extract(&Html::parse_document(text));
+    let found = auto::extract(&crate::extract::parse_document(text));
     let kind = match found.kind {
         Kind::Article => PageKind::Article,
         Kind::List => PageKind::List,

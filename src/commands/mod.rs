@@ -131,9 +131,24 @@ pub fn init_logging(global: &Global) {
         .init();
 }
 
-/// Runs a command on a multi-threaded runtime.
-pub fn block_on(command: impl Future<Output = Outcome>) -> Outcome {
-    tokio::runtime::Runtime::new()
+/// How much of a runtime a command needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Runtime {
+    /// One page or one file: the calling thread is enough, and starts faster.
+    OneThread,
+    /// Many sections at once: a worker per core.
+    Workers,
+}
+
+/// Runs a command on a runtime of `kind`.
+pub fn block_on(kind: Runtime, command: impl Future<Output = Outcome>) -> Outcome {
+    let mut builder = match kind {
+        Runtime::OneThread => tokio::runtime::Builder::new_current_thread(),
+        Runtime::Workers => tokio::runtime::Builder::new_multi_thread(),
+    };
+    builder
+        .enable_all()
+        .build()
         .map_err(|e| CommandError::system("cannot start the async runtime", e))?
         .block_on(command)
 }

@@ -51,8 +51,13 @@ fn summary_line(s: &SectionSummary) -> String {
         .iter()
         .map(|(format, w)| format!("{} {}", format.extension(), written(*w)))
         .collect();
+    let fallbacks = if s.fallbacks > 0 {
+        format!("; {} fields by zero-config extraction", s.fallbacks)
+    } else {
+        String::new()
+    };
     format!(
-        "{}: {} items ({} new, {} updated), {} pages downloaded, {} unchanged, {} failed; {}; {:.2}s",
+        "{}: {} items ({} new, {} updated), {} pages downloaded, {} unchanged, {} failed; {}{fallbacks}; {:.2}s",
         s.section,
         s.items,
         s.new,
@@ -81,6 +86,7 @@ pub(super) fn json(report: &RunReport) -> serde_json::Value {
                     "downloaded": s.downloaded,
                     "not_modified": s.not_modified,
                     "failed_urls": s.failed_urls,
+                    "fallbacks": s.fallbacks,
                     "seconds": s.elapsed.as_secs_f64(),
                 });
                 for (format, w) in &s.written {

@@ -193,12 +193,6 @@ fn site(raw: RawSite, key: &Key, timezone: Tz, ids: &mut Ids, found: &mut Proble
     let related = raw
         .related
         .map(|related| self::related(related, &key.field("related"), found));
-    if article.title.is_empty() && related.is_none() {
-        found.report(
-            key,
-            "needs `article.title` or `related` selectors: nothing would be scraped",
-        );
-    }
     let sections_key = key.field("sections");
     let sections = found
         .require_list(raw.sections, key, "sections", "no sections configured")

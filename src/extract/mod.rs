@@ -90,6 +90,63 @@ static ANY_METADATA: LazyLock<Selector> = LazyLock::new(|| {
 static JSON_LD: LazyLock<Selector> =
     LazyLock::new(|| Selector::parse(JSON_LD_SOURCE).expect("static selector is valid"));
 
+/// How deep elements may nest before the rest of a page is ignored. html5ever's tree builder
+/// looks through its whole stack of open elements for many tags, so a page nested 100,000 deep
+/// would cost minutes; real pages stay within a few hundred.
+pub const MAX_NESTING: usize = 4096;
+
+/// Elements that hold nothing, or that the parser closes by itself when the next one opens:
+/// they do not deepen a page.
+const FLAT: [&str; 20] = [
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
+    "wbr", "p", "li", "td", "tr", "option", "dt", "dd",
+];
+
+/// Parses a page, ignoring whatever lies deeper than [`MAX_NESTING`] open elements.
+pub fn parse_document(html: &str) -> Html {
+    let cut = nesting_cut(html);
+    if cut < html.len() {
+        tracing::warn!(
+            "page nested deeper than {MAX_NESTING} elements: its last {} bytes are ignored",
+            html.len() - cut
+        );
+    }
+    Html::parse_document(&html[..cut])
+}
+
+/// Where a page's elements, counted by their tags, first nest deeper than [`MAX_NESTING`]; the
+/// page's length when they never do.
+fn nesting_cut(html: &str) -> usize {
+    let bytes = html.as_bytes();
+    let mut depth = 0usize;
+    let mut at = 0;
+    while let Some(found) = html[at..].find('<') {
+        at += found + 1;
+        match bytes.get(at) {
+            Some(b'/') => depth = depth.saturating_sub(1),
+            Some(c) if c.is_ascii_alphabetic() => {
+                let name_end = bytes[at..]
+                    .iter()
+                    .position(|b| !b.is_ascii_alphanumeric())
+                    .map_or(bytes.len(), |n| at + n);
+                let name = html[at..name_end].to_ascii_lowercase();
+                let tag_end = html[name_end..]
+                    .find('>')
+                    .map_or(bytes.len(), |n| name_end + n);
+                let self_closing = tag_end > 0 && bytes.get(tag_end - 1) == Some(&b'/');
+                if !self_closing && !FLAT.contains(&name.as_str()) {
+                    depth += 1;
+                    if depth > MAX_NESTING {
+                        return at - 1;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    html.len()
+}
+
 /// Extracts the article (if `article` rules are given and its title matches) and the list
 /// entries (if `related` rules are given) of one page.
 pub fn extract(
@@ -97,35 +154,146 @@ pub fn extract(
     article: Option<&ArticleRules>,
     related: Option<&RelatedRules>,
 ) -> Extracted {
-    let document = Html::parse_document(html);
+    let document = parse_document(html);
     let root = document.root_element();
     Extracted {
-        article: article.and_then(|rules| extract_article(&document, root, rules)),
+        article: article.and_then(|rules| extract_article(&document, root, rules).0),
         entries: related.map_or_else(Vec::new, |rules| extract_entries(root, rules)),
     }
 }
 
+/// What a site's page gave, and the fields that came from zero-config extraction because the
+/// site's selectors for them matched nothing on this page.
+#[derive(Debug, Default, Clone)]
+pub struct SiteExtraction {
+    pub extracted: Extracted,
+    /// `article.title`, `article.published`, … as the configuration names them.
+    pub fallbacks: Vec<&'static str>,
+}
+
+/// Which parts of a page are wanted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wanted {
+    /// A start page: its article, if it is one, and its list.
+    ArticleAndList,
+    /// A followed page: its article.
+    Article,
+}
+
+/// Extracts a page of a site: with its selectors where it has them, with zero-config
+/// extraction where it has none (no `article` or `related` rules at all) and, field by field,
+/// where its selectors match nothing on this page.
+pub fn extract_for_site(
+    html: &str,
+    article: &ArticleRules,
+    related: Option<&RelatedRules>,
+    wanted: Wanted,
+) -> SiteExtraction {
+    let document = parse_document(html);
+    let root = document.root_element();
+    let zero_config = article.title.is_empty() && related.is_none();
+    let auto = std::cell::OnceCell::new();
+    let auto = || auto.get_or_init(|| auto::extract(&document));
+    let mut fallbacks = Vec::new();
+    let article = if zero_config {
+        auto().article.clone()
+    } else if article.title.is_empty() {
+        None
+    } else {
+        match extract_article(&document, root, article) {
+            (Some(mut found), missing) => {
+                if let Some(from_auto) = auto().article.as_ref().filter(|_| !missing.is_empty()) {
+                    fill(&mut found, from_auto, &missing);
+                    fallbacks.extend(missing);
+                }
+                Some(found)
+            }
+            (None, _) => {
+                let from_auto = auto().article.clone();
+                if from_auto.is_some() {
+                    fallbacks.push("article.title");
+                }
+                from_auto
+            }
+        }
+    };
+    let entries = match related {
+        _ if wanted == Wanted::Article => Vec::new(),
+        _ if zero_config => auto().entries.clone(),
+        None => Vec::new(),
+        Some(rules) => {
+            let entries = extract_entries(root, rules);
+            if entries.is_empty() && !auto().entries.is_empty() {
+                fallbacks.push("related.item");
+                auto().entries.clone()
+            } else {
+                entries
+            }
+        }
+    };
+    SiteExtraction {
+        extracted: Extracted { article, entries },
+        fallbacks,
+    }
+}
+
+/// Fills the `missing` fields of an article found with selectors from zero-config extraction.
+fn fill(article: &mut RawArticle, from_auto: &RawArticle, missing: &[&'static str]) {
+    for field in missing {
+        match *field {
+            "article.published" => {
+                let mut published = from_auto.published.clone();
+                published.append(&mut article.published);
+                article.published = published;
+            }
+            "article.source" => article.source.clone_from(&from_auto.source),
+            "article.body" => {
+                article.body.clone_from(&from_auto.body);
+                article.body_text.clone_from(&from_auto.body_text);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The article the selectors find (when the title matches), and the configured fields among
+/// published, source and body that matched nothing.
 fn extract_article(
     document: &Html,
     root: ElementRef<'_>,
     rules: &ArticleRules,
-) -> Option<RawArticle> {
-    let title = first_value(root, &rules.title)?;
-    let mut published: Vec<String> = first_value(root, &rules.published).into_iter().collect();
+) -> (Option<RawArticle>, Vec<&'static str>) {
+    let Some(title) = first_value(root, &rules.title) else {
+        return (None, Vec::new());
+    };
+    let selected = first_value(root, &rules.published);
+    let source = first_value(root, &rules.source);
+    let body = rules
+        .body
+        .iter()
+        .find_map(|field| root.select(&field.selector).next())
+        .map(|body| body_html_without(body, &|_| false));
+    let missing = [
+        ("article.published", &rules.published, selected.is_none()),
+        ("article.source", &rules.source, source.is_none()),
+        ("article.body", &rules.body, body.is_none()),
+    ]
+    .into_iter()
+    .filter(|(_, fields, absent)| !fields.is_empty() && *absent)
+    .map(|(name, _, _)| name)
+    .collect();
+    let mut published: Vec<String> = selected.into_iter().collect();
     published.extend(metadata_times(document));
-    Some(RawArticle {
+    let article = RawArticle {
         title,
         published,
-        source: first_value(root, &rules.source),
+        source,
         author: None,
-        body: rules
-            .body
-            .iter()
-            .find_map(|field| root.select(&field.selector).next())
-            .map(|body| body_html_without(body, &|_| false)),
+        body,
         body_text: None,
         image: None,
-    })
+    };
+    (Some(article), missing)
 }
 
 fn extract_entries(root: ElementRef<'_>, rules: &RelatedRules) -> Vec<RawEntry> {
@@ -167,7 +335,7 @@ pub fn diagnose(
     article: &ArticleRules,
     related: Option<&RelatedRules>,
 ) -> Vec<FieldMatch> {
-    let document = Html::parse_document(html);
+    let document = parse_document(html);
     let root = document.root_element();
     // The alternative that gives a value under `scope` (none without a scope).
     let check = |field: &'static str, fields: &[Field], scope: Option<ElementRef<'_>>| FieldMatch {
@@ -426,6 +594,21 @@ pub fn collapse_whitespace(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn deep_nesting_is_cut_and_ordinary_pages_are_not() {
+        let deep = format!("<html><body>{}x", "<div>".repeat(MAX_NESTING + 10));
+        let cut = nesting_cut(&deep);
+        assert!(cut < deep.len());
+        assert_eq!(deep[..cut].matches("<div>").count(), MAX_NESTING - 2);
+        let flat = format!(
+            "<html><body>{}</body></html>",
+            "<p>段落<br/><img src=x>".repeat(10_000)
+        );
+        assert_eq!(nesting_cut(&flat), flat.len());
+        let closed = "<div><span>a</span></div>".repeat(10_000);
+        assert_eq!(nesting_cut(&closed), closed.len());
+    }
     use crate::config::Config;
     use std::path::Path;
 

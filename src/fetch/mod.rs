@@ -131,7 +131,9 @@ pub enum FetchError {
     #[error("{url}: not fetched, robots.txt is unreachable ({reason})")]
     RobotsUnreachable { url: Url, reason: String },
     #[error("cannot build the HTTP client")]
-    Client(#[source] reqwest::Error),
+    Client(#[source] std::sync::Arc<reqwest::Error>),
+    #[error("cannot set up TLS: {0}")]
+    Tls(String),
 }
 
 impl FetchError {
@@ -154,11 +156,67 @@ impl FetchError {
 
 /// The HTTP client of a run.
 pub struct Fetcher {
-    client: reqwest::Client,
+    clients: Clients,
     settings: FetchSettings,
     in_flight: Semaphore,
     next_slot: Mutex<HashMap<String, Instant>>,
     robots: RobotsCache,
+}
+
+/// The reqwest clients of a run. Loading the system's TLS roots costs a few milliseconds (more
+/// than extracting a page), so plain `http` requests go through a client that has none, and
+/// the client for `https` (reqwest's own, with the platform's verifier) is built at the first
+/// `https` request.
+struct Clients {
+    plain: reqwest::Client,
+    secure: std::sync::OnceLock<Result<reqwest::Client, std::sync::Arc<reqwest::Error>>>,
+    settings: FetchSettings,
+}
+
+impl Clients {
+    fn new(settings: &FetchSettings) -> Result<Clients, FetchError> {
+        let no_roots = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+            rustls::crypto::aws_lc_rs::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .map_err(|e| FetchError::Tls(e.to_string()))?
+        .with_root_certificates(rustls::RootCertStore::empty())
+        .with_no_client_auth();
+        let plain = builder(settings)
+            .tls_backend_preconfigured(no_roots)
+            .build()
+            .map_err(|e| FetchError::Client(std::sync::Arc::new(e)))?;
+        Ok(Clients {
+            plain,
+            secure: std::sync::OnceLock::new(),
+            settings: settings.clone(),
+        })
+    }
+
+    /// The client for `url`'s scheme.
+    fn for_url(&self, url: &Url) -> Result<&reqwest::Client, FetchError> {
+        if url.scheme() != "https" {
+            return Ok(&self.plain);
+        }
+        self.secure
+            .get_or_init(|| builder(&self.settings).build().map_err(std::sync::Arc::new))
+            .as_ref()
+            .map_err(|e| FetchError::Client(std::sync::Arc::clone(e)))
+    }
+}
+
+/// A client builder with the run's settings: user agent, timeouts, proxies, no redirects
+/// (they are followed by hand, each target checked against the scope).
+fn builder(settings: &FetchSettings) -> reqwest::ClientBuilder {
+    let mut builder = reqwest::Client::builder().no_proxy();
+    for proxy in proxies(|name| std::env::var(name).ok()) {
+        builder = builder.proxy(proxy);
+    }
+    builder
+        .user_agent(settings.user_agent.clone())
+        .timeout(settings.timeout)
+        .connect_timeout(settings.timeout)
+        .redirect(reqwest::redirect::Policy::none())
 }
 
 /// One attempt's result: a final answer, or a wait before the next attempt.
@@ -170,19 +228,8 @@ enum Attempt {
 impl Fetcher {
     /// Builds the client from the run's settings, with the robots.txt copies history kept.
     pub fn new(settings: &FetchSettings, robots: Vec<RobotsCopy>) -> Result<Fetcher, FetchError> {
-        let mut builder = reqwest::Client::builder().no_proxy();
-        for proxy in proxies(|name| std::env::var(name).ok()) {
-            builder = builder.proxy(proxy);
-        }
-        let client = builder
-            .user_agent(settings.user_agent.clone())
-            .timeout(settings.timeout)
-            .connect_timeout(settings.timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(FetchError::Client)?;
         Ok(Fetcher {
-            client,
+            clients: Clients::new(settings)?,
             settings: settings.clone(),
             in_flight: Semaphore::new(settings.concurrency),
             next_slot: Mutex::new(HashMap::new()),
@@ -351,7 +398,7 @@ impl Fetcher {
         url: &Url,
         validators: Option<&Validators>,
     ) -> Result<reqwest::Response, FetchError> {
-        let mut request = self.client.get(url.clone()).header(
+        let mut request = self.clients.for_url(url)?.get(url.clone()).header(
             header::ACCEPT,
             "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
         );

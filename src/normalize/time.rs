@@ -51,6 +51,7 @@ pub fn parse(text: &str, ctx: &TimeContext<'_>) -> Result<DateTime<FixedOffset>,
         .and_then(|format| with_format(&cleaned, format, ctx.tz))
         .or_else(|| epoch(whole))
         .or_else(|| plain_local(whole).and_then(|naive| local(ctx.tz, naive)))
+        .or_else(|| machine(whole, ctx.tz))
         .or_else(|| scan(&cleaned, ctx));
     match found {
         Some(at) if at.with_timezone(&Utc) > ctx.now + MAX_FUTURE => Err(TimeError::InFuture {
@@ -163,6 +164,28 @@ fn plain_local(text: &str) -> Option<NaiveDateTime> {
     let seconds = if b.len() == 19 { field(17, 2)? } else { 0 };
     let time = NaiveTime::from_hms_opt(field(11, 2)?, field(14, 2)?, seconds)?;
     Some(date.and_time(time))
+}
+
+/// A whole text in a machine form metadata uses: RFC 3339 (`2024-05-10T05:54:20+08:00`),
+/// the same without an offset (read in `tz`), or a bare date (`2024-05-10`, midnight in `tz`).
+/// Read without the regex scan, which reads these texts the same way.
+fn machine(text: &str, tz: Tz) -> Option<DateTime<FixedOffset>> {
+    if !text.starts_with(|c: char| c.is_ascii_digit()) || text.len() > 35 {
+        return None;
+    }
+    DateTime::parse_from_rfc3339(text)
+        .ok()
+        .or_else(|| {
+            NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S")
+                .ok()
+                .and_then(|naive| local(tz, naive))
+        })
+        .or_else(|| {
+            NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .ok()
+                .filter(|_| text.len() == 10)
+                .and_then(|date| local(tz, date.and_time(NaiveTime::MIN)))
+        })
 }
 
 /// A time form found in a text, before it is resolved against the zone and the fetch time.

@@ -189,6 +189,7 @@ pub fn status(sections: &[(&Section, SectionStatus)], formats: &[Format]) -> Str
                 "last_error": status.last_error,
                 "last_error_at": status.last_error_at,
                 "items": status.items,
+                "fallbacks": status.fallbacks,
             });
             for &format in formats {
                 entry[format.extension()] = feed_name(&section.id, format).into();

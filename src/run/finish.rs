@@ -11,7 +11,7 @@ use crate::config::Format;
 use crate::output::SiteFile;
 use crate::publish::publish;
 use crate::render::{self, site};
-use crate::store::{SectionStatus, Store, StoreError};
+use crate::store::{Outcome, SectionStatus, Store, StoreError};
 
 /// Notes every section's outcome, then writes the site files.
 pub(super) fn finish(shared: &Shared, runs: &[SectionRun]) {
@@ -39,14 +39,16 @@ fn note_outcomes(shared: &Shared, store: &Store, runs: &[SectionRun]) -> Result<
         runs.iter().try_for_each(|run| {
             let section = &shared.place(run.place).1.id;
             match &run.state {
-                State::Written { rendered, .. } => {
-                    store.record_outcome(section, now, Ok(()))?;
+                State::Written { summary, rendered } => {
+                    let fallbacks = summary.fallbacks;
+                    store.record_outcome(section, now, Outcome::Written { fallbacks })?;
                     rendered
                         .as_ref()
                         .map_or(Ok(()), |r| store.set_rendered(section, r))
                 }
                 State::Failed(error) => {
-                    store.record_outcome(section, now, Err(&crate::error_chain(error)))
+                    let message = crate::error_chain(error);
+                    store.record_outcome(section, now, Outcome::Failed(&message))
                 }
                 State::Read(_) | State::Recorded { .. } => Ok(()),
             }

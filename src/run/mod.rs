@@ -139,6 +139,8 @@ pub struct SectionSummary {
     pub not_modified: usize,
     /// What happened to each feed file, in the configured formats' order.
     pub written: Vec<(Format, Written)>,
+    /// Fields zero-config extraction filled because the site's selectors matched nothing.
+    pub fallbacks: usize,
     pub elapsed: Duration,
 }
 
@@ -485,6 +487,7 @@ fn write_feeds(
         downloaded: read.validated.len() + read.followed.read,
         not_modified: read.not_modified,
         written,
+        fallbacks: read.fallbacks + read.followed.fallbacks,
         elapsed: started.elapsed(),
     };
     if !changes.changed() && read.plan.is_current() {

@@ -9,7 +9,7 @@ use url::Url;
 
 use super::{Place, SectionError, SectionRun, Shared, State, store_error};
 use crate::config::{Section, Site};
-use crate::extract::extract;
+use crate::extract::{Wanted, extract_for_site};
 use crate::fetch::{Fetched, Page, Scope, Validators};
 use crate::item::{Sighting, Sightings, is_listed, worth_following};
 use crate::normalize::{self, time::TimeContext};
@@ -23,6 +23,8 @@ pub(super) struct Read {
     /// Start pages the server said were unchanged.
     pub(super) not_modified: usize,
     pub(super) followed: Followed,
+    /// Fields that zero-config extraction filled because the site's selectors matched nothing.
+    pub(super) fallbacks: usize,
     /// The section's feed files and whether they are current.
     pub(super) plan: FeedPlan,
     /// Items in the feeds as last written.
@@ -45,6 +47,8 @@ pub(super) struct Followed {
     pub(super) failed: Vec<String>,
     /// Some failed for a passing reason (timeout, 5xx, 429): worth trying again next poll.
     retry_later: bool,
+    /// Fields that zero-config extraction filled on the followed pages.
+    pub(super) fallbacks: usize,
 }
 
 /// Reads the section at `place`: its start pages (conditionally), then its new list entries.
@@ -90,6 +94,7 @@ async fn read_start_pages(
     let mut sightings = Sightings::default();
     let mut validated = Vec::new();
     let mut not_modified = 0;
+    let mut fallbacks = 0;
     shared.progress.pages_planned(section.urls.len());
     for url in &section.urls {
         let validators = shared
@@ -104,7 +109,7 @@ async fn read_start_pages(
         })? {
             Fetched::NotModified => not_modified += 1,
             Fetched::Page(page) => {
-                read_start_page(site, &page, &mut sightings);
+                fallbacks += read_start_page(site, section, &page, &mut sightings);
                 validated.push((url.clone(), page.validators));
             }
         }
@@ -116,14 +121,40 @@ async fn read_start_pages(
         validated,
         not_modified,
         followed: Followed::default(),
+        fallbacks,
         plan: FeedPlan::new(&shared.config, site, section, rendered),
         status_items: status.map_or(0, |s| s.items),
     })
 }
 
-/// The article (if the page is one) and the list of a start page.
-fn read_start_page(site: &Site, page: &Page, sightings: &mut Sightings) {
-    let extracted = extract(&page.text, Some(&site.article), site.related.as_ref());
+/// Notes the fields zero-config extraction filled on `page`, and returns how many.
+fn note_fallbacks(section: &Section, page: &Page, fallbacks: &[&str]) -> usize {
+    if !fallbacks.is_empty() {
+        tracing::info!(
+            section = section.id,
+            url = %page.url,
+            fields = fallbacks.join(", "),
+            "selectors matched nothing; zero-config extraction used"
+        );
+    }
+    fallbacks.len()
+}
+
+/// The article (if the page is one) and the list of a start page; returns how many fields
+/// came from zero-config extraction.
+fn read_start_page(
+    site: &Site,
+    section: &Section,
+    page: &Page,
+    sightings: &mut Sightings,
+) -> usize {
+    let found = extract_for_site(
+        &page.text,
+        &site.article,
+        site.related.as_ref(),
+        Wanted::ArticleAndList,
+    );
+    let extracted = &found.extracted;
     let article_ctx = TimeContext {
         tz: site.timezone,
         now: page.fetched_at,
@@ -152,6 +183,7 @@ fn read_start_page(site: &Site, page: &Page, sightings: &mut Sightings) {
             sightings.add(Sighting { story, list_title });
         }
     }
+    note_fallbacks(section, page, &found.fallbacks)
 }
 
 /// Fetches the pages of the list entries worth following and completes their stories.
@@ -174,7 +206,9 @@ async fn follow(
         match result {
             Ok(Fetched::Page(page)) => {
                 followed.read += 1;
-                if let Some(article) = article_of(site, &page) {
+                let (article, fallbacks) = article_of(site, &page);
+                followed.fallbacks += note_fallbacks(section, &page, &fallbacks);
+                if let Some(article) = article {
                     sightings.complete(i, article);
                 } else {
                     tracing::warn!(section = section.id, url = %page.url, "followed page has no article title; keeping the list's data");
@@ -219,14 +253,22 @@ fn worth_fetching(
         .collect())
 }
 
-/// The article of a followed page, normalized.
-fn article_of(site: &Site, page: &Page) -> Option<crate::item::Scraped> {
+/// The article of a followed page, normalized, and the fields zero-config extraction filled.
+fn article_of(site: &Site, page: &Page) -> (Option<crate::item::Scraped>, Vec<&'static str>) {
     let ctx = TimeContext {
         tz: site.timezone,
         now: page.fetched_at,
         format: site.article.published_format.as_deref(),
     };
-    extract(&page.text, Some(&site.article), None)
+    let found = extract_for_site(
+        &page.text,
+        &site.article,
+        site.related.as_ref(),
+        Wanted::Article,
+    );
+    let article = found
+        .extracted
         .article
-        .and_then(|a| normalize::article(&a, &page.url, &ctx))
+        .and_then(|a| normalize::article(&a, &page.url, &ctx));
+    (article, found.fallbacks)
 }

@@ -25,7 +25,7 @@ mod robots;
 mod status;
 
 pub use record::{Batch, Changes, Poll, Prune};
-pub use status::{Rendered, SectionStatus};
+pub use status::{Outcome, Rendered, SectionStatus};
 
 /// How long a statement waits for another connection's write lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -91,6 +91,9 @@ CREATE TABLE robots (
     last_modified TEXT,
     fetched_at    TEXT NOT NULL
 ) WITHOUT ROWID;
+"#,
+    r#"
+ALTER TABLE section_status ADD COLUMN fallbacks INTEGER NOT NULL DEFAULT 0;
 "#,
 ];
 

@@ -23,6 +23,9 @@ pub struct SectionStatus {
     /// The settings fingerprint the feeds were last written with; `None` after a change of
     /// items, until they are written again.
     pub rendered: Option<String>,
+    /// Fields zero-config extraction filled in the last successful poll because the site's
+    /// selectors matched nothing: a sign that the site changed its template.
+    pub fallbacks: usize,
 }
 
 impl Store {
@@ -43,18 +46,18 @@ impl Store {
         &self,
         section: &str,
         at: DateTime<chrono::Utc>,
-        outcome: Result<(), &str>,
+        outcome: Outcome<'_>,
     ) -> Result<(), StoreError> {
         let at = at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let result = match outcome {
-            Ok(()) => self
+            Outcome::Written { fallbacks } => self
                 .conn
                 .prepare_cached(
-                    "INSERT INTO section_status (section, last_success) VALUES (?1, ?2)
-                     ON CONFLICT (section) DO UPDATE SET last_success = ?2",
+                    "INSERT INTO section_status (section, last_success, fallbacks) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (section) DO UPDATE SET last_success = ?2, fallbacks = ?3",
                 )
-                .and_then(|mut stmt| stmt.execute(params![section, at])),
-            Err(message) => self
+                .and_then(|mut stmt| stmt.execute(params![section, at, fallbacks as i64])),
+            Outcome::Failed(message) => self
                 .conn
                 .prepare_cached(
                     "INSERT INTO section_status (section, last_error, last_error_at) VALUES (?1, ?2, ?3)
@@ -89,11 +92,11 @@ impl Store {
         self.conn
             .prepare_cached(
                 "SELECT last_success, last_error, last_error_at, items, feed_updated, rendered,
-                        section
+                        fallbacks, section
                  FROM section_status",
             )
             .and_then(|mut stmt| {
-                stmt.query_map([], |row| Ok((row.get(6)?, status_row(row)?)))?
+                stmt.query_map([], |row| Ok((row.get(7)?, status_row(row)?)))?
                     .collect()
             })
             .map_err(|e| self.err(e))
@@ -101,7 +104,7 @@ impl Store {
 }
 
 /// A `section_status` row read as `SELECT last_success, last_error, last_error_at, items,
-/// feed_updated, rendered, …`.
+/// feed_updated, rendered, fallbacks, …`.
 fn status_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<SectionStatus> {
     Ok(SectionStatus {
         last_success: row.get(0)?,
@@ -112,7 +115,18 @@ fn status_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<SectionStatus> {
             .get::<_, Option<String>>(4)?
             .and_then(|u| DateTime::parse_from_rfc3339(&u).ok()),
         rendered: row.get(5)?,
+        fallbacks: row.get::<_, i64>(6)?.try_into().unwrap_or_default(),
     })
+}
+
+/// How a section's poll ended, as its status notes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome<'a> {
+    /// Written; `fallbacks` fields came from zero-config extraction because the site's
+    /// selectors matched nothing.
+    Written { fallbacks: usize },
+    /// Failed with this message.
+    Failed(&'a str),
 }
 
 /// What a section's feed files were written from.

@@ -2,39 +2,15 @@
 //! from the text right after the headline (where nearly every template puts them), else from
 //! the text right after the body.
 
-use std::sync::LazyLock;
-
-use regex::Regex;
-
 use super::dom::Dom;
 
 /// How much text after the headline is searched for the byline.
 const WINDOW_CHARS: usize = 600;
 
-/// A date with an optional time of day, as bylines write it: `2024-05-06 09:05:20`,
-/// `2024年05月10日 00:26`, `2016年05月25日10:10`, `2022.01.20 16:31`, `2019 09/07 19:02`.
-static DATE_TIME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?x)
-        (?P<y>(?:19|20)[0-9]{2}) \s* (?:[-/.年]|\s) \s* (?P<mo>[0-9]{1,2}) \s* [-/.月] \s*
-        (?P<d>[0-9]{1,2}) (?:\s*日)?
-        (?: [\s,，T]* (?P<h>[0-9]{1,2}) \s* [:：时] \s* (?P<mi>[0-9]{2})
-            (?: \s* [:：分] \s* (?P<s>[0-9]{2}) )? )?",
-    )
-    .expect("static regex is valid")
-});
-
-/// `来源：新华社`, `来源: [ 人民网 ]`.
-static SOURCE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:来源|来自|稿源|出处)\s*[：:]\s*[\[【]?\s*(?P<v>[^\s\]】|｜]{2,24})")
-        .expect("static regex is valid")
-});
-
-/// `作者：张三`, `记者：李四`.
-static AUTHOR: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:(?:作者|记者)\s*[：:]|文\s*[／/])\s*(?P<v>[^\s|｜]{2,16})")
-        .expect("static regex is valid")
-});
+/// Labels of a source: `来源：新华社`, `来源: [ 人民网 ]`.
+const SOURCE_LABELS: [&str; 4] = ["来源", "来自", "稿源", "出处"];
+/// Labels of an author: `作者：张三`, `记者：李四`.
+const AUTHOR_LABELS: [&str; 2] = ["作者", "记者"];
 
 /// Labels that end a byline value glued to the next one (`来源：证券时报网作者：李在山`).
 const NEXT_LABELS: [&str; 8] = [
@@ -85,41 +61,153 @@ pub fn before(dom: &Dom<'_>, to: usize) -> Byline {
 pub fn read(text: &str) -> Byline {
     Byline {
         published: first_time(text),
-        source: labelled(&SOURCE, text),
-        author: labelled(&AUTHOR, text),
+        source: labelled(&SOURCE_LABELS, text),
+        author: labelled(&AUTHOR_LABELS, text),
     }
 }
 
 /// The first date in `text` that is not a calendar line (`2024年5月13日 星期一`), written
-/// canonically.
+/// canonically: `YYYY-MM-DD[ HH:MM[:SS]]`. Dates are read as bylines write them:
+/// `2024-05-06 09:05:20`, `2024年05月10日 00:26`, `2016年05月25日10:10`, `2022.01.20 16:31`,
+/// `2019 09/07 19:02`.
 pub fn first_time(text: &str) -> Option<String> {
-    DATE_TIME.captures_iter(text).find_map(|caps| {
-        let whole = caps.get(0)?;
-        let after = text[whole.end()..].trim_start();
-        if after.starts_with("星期") || after.starts_with("周") {
+    let chars: Vec<char> = text.chars().collect();
+    (0..chars.len()).find_map(|start| {
+        let starts_number =
+            chars[start].is_ascii_digit() && (start == 0 || !chars[start - 1].is_ascii_digit());
+        if !starts_number {
             return None;
         }
-        let number = |name| caps.name(name).and_then(|m| m.as_str().parse::<u32>().ok());
-        let (y, mo, d) = (number("y")?, number("mo")?, number("d")?);
-        if !(1..=12).contains(&mo) || !(1..=31).contains(&d) {
-            return None;
-        }
-        let mut out = format!("{y:04}-{mo:02}-{d:02}");
-        if let (Some(h), Some(mi)) = (number("h"), number("mi")) {
-            if h > 23 || mi > 59 {
-                return Some(out);
-            }
-            out.push_str(&format!(" {h:02}:{mi:02}"));
-            if let Some(s) = number("s").filter(|s| *s <= 59) {
-                out.push_str(&format!(":{s:02}"));
-            }
-        }
-        Some(out)
+        let (date, end) = date_at(&chars, start)?;
+        let rest: String = chars[end..].iter().take(8).collect();
+        let rest = rest.trim_start();
+        (!rest.starts_with("星期") && !rest.starts_with('周')).then_some(date)
     })
 }
 
-fn labelled(pattern: &Regex, text: &str) -> Option<String> {
-    let value = pattern.captures(text)?.name("v")?.as_str();
+/// A cursor over characters.
+struct Scan<'a> {
+    chars: &'a [char],
+    at: usize,
+}
+
+impl Scan<'_> {
+    fn spaces(&mut self) {
+        while self.chars.get(self.at).is_some_and(|c| c.is_whitespace()) {
+            self.at += 1;
+        }
+    }
+
+    /// A number of `min..=max` ASCII digits.
+    fn number(&mut self, min: usize, max: usize) -> Option<u32> {
+        let start = self.at;
+        while self.at - start < max && self.chars.get(self.at).is_some_and(char::is_ascii_digit) {
+            self.at += 1;
+        }
+        let digits = self.at - start;
+        if digits < min || self.chars.get(self.at).is_some_and(char::is_ascii_digit) {
+            self.at = start;
+            return None;
+        }
+        self.chars[start..self.at]
+            .iter()
+            .try_fold(0u32, |n, c| Some(n * 10 + c.to_digit(10)?))
+    }
+
+    /// One of `options`, after optional spaces.
+    fn one_of(&mut self, options: &[char]) -> Option<char> {
+        let save = self.at;
+        self.spaces();
+        match self.chars.get(self.at) {
+            Some(c) if options.contains(c) => {
+                self.at += 1;
+                Some(*c)
+            }
+            _ => {
+                self.at = save;
+                None
+            }
+        }
+    }
+}
+
+/// The date (and time) starting at `start`, canonical, and where it ends.
+fn date_at(chars: &[char], start: usize) -> Option<(String, usize)> {
+    let mut scan = Scan { chars, at: start };
+    let year = scan.number(4, 4).filter(|y| (1900..2100).contains(y))?;
+    // A space may stand between year and month only before `MM/DD`.
+    let separator = scan.one_of(&['-', '/', '.', '年']).or_else(|| {
+        let save = scan.at;
+        scan.spaces();
+        (scan.at > save).then_some(' ')
+    })?;
+    scan.spaces();
+    let month = scan.number(1, 2).filter(|m| (1..=12).contains(m))?;
+    let between = scan.one_of(&['-', '/', '.', '月'])?;
+    if separator == ' ' && between != '/' {
+        return None;
+    }
+    scan.spaces();
+    let day = scan.number(1, 2).filter(|d| (1..=31).contains(d))?;
+    scan.one_of(&['日']);
+    let mut out = format!("{year:04}-{month:02}-{day:02}");
+    let date_end = scan.at;
+    let save = scan.at;
+    while scan
+        .chars
+        .get(scan.at)
+        .is_some_and(|c| c.is_whitespace() || matches!(c, ',' | '，' | 'T'))
+    {
+        scan.at += 1;
+    }
+    let time = (|| {
+        let hour = scan.number(1, 2).filter(|h| *h <= 23)?;
+        scan.one_of(&[':', '：', '时'])?;
+        scan.spaces();
+        let minute = scan.number(2, 2).filter(|m| *m <= 59)?;
+        let mut time = format!(" {hour:02}:{minute:02}");
+        let before_seconds = scan.at;
+        let seconds = scan
+            .one_of(&[':', '：', '分'])
+            .and_then(|_| {
+                scan.spaces();
+                scan.number(2, 2)
+            })
+            .filter(|s| *s <= 59);
+        match seconds {
+            Some(s) => time.push_str(&format!(":{s:02}")),
+            None => scan.at = before_seconds,
+        }
+        Some(time)
+    })();
+    match time {
+        Some(time) => out.push_str(&time),
+        None => scan.at = save.max(date_end),
+    }
+    Some((out, scan.at))
+}
+
+/// The value after the first of `labels` followed by `：` or `:` (`来源：新华社`), cut at the
+/// next label of another field.
+fn labelled(labels: &[&str], text: &str) -> Option<String> {
+    let (at, label) = labels
+        .iter()
+        .filter_map(|label| {
+            text.find(&format!("{label}："))
+                .or_else(|| text.find(&format!("{label}:")))
+                .map(|at| (at, *label))
+        })
+        .min()?;
+    let rest = text[at + label.len()..]
+        .trim_start_matches([':', '：'])
+        .trim_start()
+        .trim_start_matches(['[', '【'])
+        .trim_start();
+    let value: String = rest
+        .chars()
+        .take_while(|c| !c.is_whitespace() && !matches!(c, ']' | '】' | '|' | '｜'))
+        .take(24)
+        .collect();
     let cut = NEXT_LABELS
         .iter()
         .filter_map(|label| value.find(label))

@@ -2,10 +2,6 @@
 //! text reads as a headline, on URLs that look like articles. Navigation, breadcrumbs, tag
 //! clouds, footers and pagers have short link texts or too few entries, and are not lists.
 
-use std::sync::LazyLock;
-
-use regex::Regex;
-
 use super::byline;
 use super::dom::Dom;
 use crate::extract::RawEntry;
@@ -18,17 +14,6 @@ const MAX_TITLE_CHARS: usize = 80;
 const MAX_ITEM_CHARS: u32 = 600;
 /// A list has at least this many entries.
 const MIN_ENTRIES: usize = 3;
-
-/// Times lists show besides full dates: year-less, relative, day words.
-static SHORT_TIME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?x)
-        [0-9]{1,2}\s*[-/月]\s*[0-9]{1,2}\s*日?\s*[0-9]{1,2}\s*[:：]\s*[0-9]{2}
-        | [0-9]{1,2}\s*月\s*[0-9]{1,2}\s*日
-        | (?:刚刚|[0-9]+\s*(?:秒|分钟|小时|天)前|半小时前|(?:今天|昨天|前天)\s*[0-9]{1,2}[:：][0-9]{2})",
-    )
-    .expect("static regex is valid")
-});
 
 /// One entry found: its link element and what it says.
 struct Found {
@@ -121,8 +106,7 @@ fn entry(dom: &Dom<'_>, item: usize, links: &[usize]) -> Option<Found> {
         .trim()
         .to_owned();
     let beside = dom.text_outside_links(item);
-    let published = byline::first_time(&beside)
-        .or_else(|| SHORT_TIME.find(&beside).map(|m| m.as_str().to_owned()));
+    let published = byline::first_time(&beside).or_else(|| short_time(&beside));
     Some(Found {
         link,
         entry: RawEntry {
@@ -132,6 +116,89 @@ fn entry(dom: &Dom<'_>, item: usize, links: &[usize]) -> Option<Found> {
             source: source_in(dom, item),
         },
     })
+}
+
+/// Words that start a relative time (`昨天 10:20`) or are one (`刚刚`).
+const DAY_WORDS: [&str; 4] = ["今天", "昨天", "前天", "刚刚"];
+/// Units of `N…前` (`3小时前`).
+const AGO_UNITS: [&str; 4] = ["秒前", "分钟前", "小时前", "天前"];
+
+/// A time lists show besides full dates, as written: year-less (`06-28 17:08`, `6月28日`),
+/// relative (`3小时前`, `半小时前`, `刚刚`) or with a day word (`昨天 10:20`); normalization
+/// reads it against the moment of the fetch.
+fn short_time(text: &str) -> Option<String> {
+    if let Some(at) = DAY_WORDS.iter().filter_map(|w| text.find(w)).min() {
+        let taken: String = text[at..]
+            .chars()
+            .take_while(|c| !matches!(c, '|' | '｜' | '·'))
+            .take(12)
+            .collect();
+        return Some(taken.trim().to_owned());
+    }
+    if text.contains("半小时前") {
+        return Some("半小时前".to_owned());
+    }
+    let chars: Vec<char> = text.chars().collect();
+    for start in 0..chars.len() {
+        if !chars[start].is_ascii_digit() || (start > 0 && chars[start - 1].is_ascii_digit()) {
+            continue;
+        }
+        let digits = chars[start..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        let rest: String = chars[start + digits..].iter().take(12).collect();
+        if let Some(unit) = AGO_UNITS.iter().find(|u| rest.starts_with(*u)) {
+            let number: String = chars[start..start + digits].iter().collect();
+            return Some(format!("{number}{unit}"));
+        }
+        if digits <= 2
+            && let Some(found) = month_day(&chars[start..])
+        {
+            return Some(found);
+        }
+    }
+    None
+}
+
+/// `MM-DD HH:MM`, `MM/DD HH:MM`, `M月D日[ HH:MM]` at the start of `chars`, as written.
+fn month_day(chars: &[char]) -> Option<String> {
+    let digits = |from: usize| {
+        chars[from.min(chars.len())..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count()
+    };
+    let month = digits(0);
+    let separator = *chars.get(month)?;
+    if !matches!(separator, '-' | '/' | '月') {
+        return None;
+    }
+    let day = digits(month + 1);
+    if !(1..=2).contains(&day) {
+        return None;
+    }
+    let mut end = month + 1 + day;
+    if separator == '月' {
+        if chars.get(end) != Some(&'日') && chars.get(end) != Some(&'号') {
+            return None;
+        }
+        end += 1;
+    }
+    let mut at = end;
+    while chars.get(at).is_some_and(|c| c.is_whitespace()) {
+        at += 1;
+    }
+    let hour = digits(at);
+    let with_time = (1..=2).contains(&hour)
+        && matches!(chars.get(at + hour), Some(':' | '：'))
+        && digits(at + hour + 1) == 2;
+    if with_time {
+        end = at + hour + 3;
+    } else if separator != '月' {
+        return None;
+    }
+    Some(chars[..end].iter().collect())
 }
 
 /// The text of an element of the item whose class names a source (`item_source`).
@@ -176,4 +243,28 @@ fn looks_like_article(href: &str) -> bool {
         || [".html", ".htm", ".shtml", ".shtm"]
             .iter()
             .any(|e| path.ends_with(e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::short_time;
+
+    #[test]
+    fn short_times_as_lists_write_them() {
+        let cases = [
+            ("新华社 06-28 17:08 评论", Some("06-28 17:08")),
+            ("6月28日 17:08", Some("6月28日 17:08")),
+            ("6月28日", Some("6月28日")),
+            ("3小时前", Some("3小时前")),
+            ("观察者网 26分钟前", Some("26分钟前")),
+            ("半小时前", Some("半小时前")),
+            ("昨天 10:20 | 新华社", Some("昨天 10:20")),
+            ("刚刚", Some("刚刚")),
+            ("阅读 1234 评论 56", None),
+            ("5-3 比分", None),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(short_time(text).as_deref(), expected, "{text}");
+        }
+    }
 }

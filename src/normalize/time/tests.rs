@@ -337,6 +337,24 @@ mod roundtrip {
         }
 
         #[test]
+        fn machine_forms_read_as_the_scan_reads_them(
+            at in instant(), offset in -12i32..14, form in 0usize..4,
+        ) {
+            let zone = chrono::FixedOffset::east_opt(offset * 3600).unwrap();
+            let shown = at.with_timezone(&zone);
+            let text = match form {
+                0 => shown.to_rfc3339(),
+                1 => shown.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                2 => shown.format("%Y-%m-%dT%H:%M:%S").to_string(),
+                _ => shown.format("%Y-%m-%d").to_string(),
+            };
+            let ctx = far_future_now();
+            let fast = machine(&text, ctx.tz);
+            prop_assert!(fast.is_some(), "{}", text);
+            prop_assert_eq!(fast, scan(&text, &ctx), "{}", text);
+        }
+
+        #[test]
         fn arbitrary_text_never_panics(text in "\\PC{0,64}") {
             let _ = parse(&text, &ctx(AFTERNOON));
         }
