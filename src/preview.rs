@@ -8,7 +8,7 @@ use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
 use url::Url;
 
 use crate::config::{Config, Site};
-use crate::extract::{FieldMatch, diagnose, extract};
+use crate::extract::{FieldMatch, Wanted, diagnose, extract_for_site};
 use crate::fetch::{FetchError, Fetched, Fetcher, Scope};
 use crate::normalize::{self, time};
 
@@ -49,6 +49,11 @@ pub struct Preview {
     pub site: String,
     pub timezone: chrono_tz::Tz,
     pub fields: Vec<FieldMatch>,
+    /// Fields zero-config extraction filled because their selectors matched nothing (all of
+    /// them for a site without selectors).
+    pub fallbacks: Vec<&'static str>,
+    /// The site has no selectors: everything comes from zero-config extraction.
+    pub zero_config: bool,
     pub title: Option<String>,
     pub times: Vec<ShownTime>,
     pub source: Option<String>,
@@ -106,7 +111,13 @@ pub async fn preview(
             .and_then(|l| l.published_format.as_deref()),
         ..ctx
     };
-    let extracted = extract(&page.text, Some(&site.article), site.related.as_ref());
+    let found = extract_for_site(
+        &page.text,
+        &site.article,
+        site.related.as_ref(),
+        Wanted::ArticleAndList,
+    );
+    let extracted = found.extracted;
     let article = extracted.article.as_ref();
     let article_story = article.and_then(|a| normalize::article(a, &page.url, &ctx));
     let shown = |text: &str, ctx: &time::TimeContext<'_>| ShownTime {
@@ -118,6 +129,8 @@ pub async fn preview(
         site: site.id.clone(),
         timezone: site.timezone,
         fields: diagnose(&page.text, &site.article, site.related.as_ref()),
+        fallbacks: found.fallbacks,
+        zero_config: site.article.title.is_empty() && site.related.is_none(),
         title: article_story.as_ref().map(|s| s.title.clone()),
         times: article
             .map(|a| a.published.iter().map(|t| shown(t, &ctx)).collect())
@@ -226,14 +239,27 @@ impl fmt::Display for Preview {
             writeln!(f, "      {time}")?;
         }
         writeln!(f)?;
+        if self.zero_config {
+            writeln!(
+                f,
+                "selectors none: everything above is zero-config extraction"
+            )?;
+            return Ok(());
+        }
         writeln!(f, "selectors")?;
         for field in &self.fields {
             match &field.matched {
                 Some(selector) => writeln!(f, "  ok  {:<18} {selector:?}", field.field)?,
                 None => writeln!(
                     f,
-                    "  !!  {:<18} matched nothing: {:?}",
-                    field.field, field.alternatives
+                    "  !!  {:<18} matched nothing: {:?}{}",
+                    field.field,
+                    field.alternatives,
+                    if self.fallbacks.contains(&field.field) {
+                        "; zero-config extraction used"
+                    } else {
+                        ""
+                    }
                 )?,
             }
         }

@@ -271,3 +271,41 @@ proptest! {
         }
     }
 }
+
+/// `preview` says which fields zero-config extraction filled, and shows what it found.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn preview_shows_the_fallback() {
+    let h = Harness::new().await;
+    let config = h.dir.path().join("config.yaml");
+    let yaml = feedwright::demo::DEMO_CONFIG
+        .replace("{base}", &h.server.base())
+        .replace(
+            r##"body: ["#chan_newsDetail", "#js_article_content", "#detail"]"##,
+            r##"body: "#gone""##,
+        );
+    std::fs::write(&config, yaml).unwrap();
+    let url = h
+        .server
+        .url("/socialgd/10000169/20240506/46470275.html")
+        .to_string();
+    let out = common::feedwright(&["preview", &url, "-c", config.to_str().unwrap()])
+        .output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a field matched nothing: {stdout}"
+    );
+    assert!(
+        stdout.contains(
+            r##"!!  article.body       matched nothing: ["#gone"]; zero-config extraction used"##
+        ),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("body       -"),
+        "the body was found: {stdout}"
+    );
+}
