@@ -174,11 +174,10 @@ pub fn page(url: &Url, text: &str, ctx: &TimeContext<'_>) -> Option<Page> {
     if let Some(raw) = &found.article {
         let texts: Vec<&str> = raw.published.iter().map(String::as_str).collect();
         let time = normalize::first_time_with_precision(&texts, ctx, url);
-        let story = normalize::article(raw, url, ctx);
-        page.title = story.as_ref().map(|s| s.title.clone());
+        page.title = Some(normalize::plain(&raw.title)).filter(|t| !t.is_empty());
         page.published = time.map(|(at, _)| rfc3339(at));
         page.precision = time.map(|(_, p)| p.name());
-        page.source = story.as_ref().and_then(|s| s.source.clone());
+        page.source = raw.source.as_deref().and_then(normalize::source_name);
         page.author = raw.author.as_deref().map(xml_safe);
         page.body_html = raw.body.as_deref().map(|b| html::clean(b, url));
         page.body_text = raw.body_text.as_deref().map(xml_safe);

@@ -69,12 +69,13 @@ pub fn xml_safe(text: &str) -> String {
     text.chars().filter(|&c| allowed(c)).collect()
 }
 
-fn plain(text: &str) -> String {
+/// A text as plain, XML-safe, whitespace-collapsed text.
+pub fn plain(text: &str) -> String {
     xml_safe(&collapse_whitespace(text))
 }
 
 /// A source name without its `来源：` label.
-fn source_name(text: &str) -> Option<String> {
+pub fn source_name(text: &str) -> Option<String> {
     let text = text.trim();
     let name = ["来源：", "来源:", "来源", "Source:"]
         .iter()

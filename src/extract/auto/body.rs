@@ -220,11 +220,21 @@ pub fn lead(dom: &Dom<'_>, headline: usize, body: usize) -> Vec<usize> {
         }
         current = parent;
     }
+    // The byline and the tools around it (share, font size, print) are not the article.
+    found.retain(|&i| dom.elements[i].prose > 0 || !is_chrome(&dom.text(i)));
     let chars: u32 = found.iter().map(|&i| dom.elements[i].chars).sum();
     if chars > MAX_LEAD_CHARS {
         found.retain(|&i| dom.elements[i].prose > 0);
     }
     found
+}
+
+/// Words of the tools pages put around an article.
+const CHROME_WORDS: [&str; 7] = ["分享", "来源", "字号", "打印", "收藏", "评论", "责任编辑"];
+
+/// True for a line of byline or page tools: a date, a source label, a share bar.
+fn is_chrome(text: &str) -> bool {
+    super::byline::first_time(text).is_some() || CHROME_WORDS.iter().any(|w| text.contains(w))
 }
 
 /// True for an element inside the body that is not part of the article: hidden, or a list of
