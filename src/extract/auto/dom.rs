@@ -149,111 +149,103 @@ pub fn visible_chars(text: &str) -> (u32, u32) {
     (chars, punct)
 }
 
-impl<'a> Dom<'a> {
-    /// Flattens `document`, keeping at most `max_elements` elements (pathological pages are
-    /// cut there rather than scored without bound).
-    pub fn of(document: &'a Html, max_elements: usize) -> Dom<'a> {
-        let mut elements: Vec<Element<'a>> = Vec::new();
-        let mut texts: Vec<Text<'a>> = Vec::new();
-        // The open elements, innermost last, with the nearest block among them.
-        let mut stack: Vec<usize> = Vec::new();
-        let mut blocks: Vec<usize> = Vec::new();
-        for edge in document.root_element().traverse() {
-            match edge {
-                Edge::Open(node) => match node.value() {
-                    Node::Element(e) => {
-                        let Some(el) = ElementRef::wrap(node) else {
-                            continue;
-                        };
-                        if elements.len() >= max_elements {
-                            break;
-                        }
-                        let parent = stack.last().copied();
-                        let inherited = parent.map(|p| &elements[p]);
-                        let hidden = inherited.is_some_and(|p| p.hidden)
-                            || is_unrendered(e.name())
-                            || hidden_by_attribute(e);
-                        let in_link = inherited.is_some_and(|p| p.in_link)
-                            || (e.name() == "a" && e.attr("href").is_some());
-                        let index = elements.len();
-                        elements.push(Element {
-                            el,
-                            parent,
-                            end: index + 1,
-                            text_start: texts.len(),
-                            text_end: texts.len(),
-                            hidden,
-                            in_link,
-                            chars: 0,
-                            link_chars: 0,
-                            links: u32::from(e.name() == "a" && e.attr("href").is_some()),
-                            prose: 0,
-                            punct: 0,
-                            own_block_chars: 0,
-                            own_block_punct: 0,
-                            own_block_link_chars: 0,
-                        });
-                        stack.push(index);
-                        if is_block(e.name()) {
-                            blocks.push(index);
-                        }
-                    }
-                    Node::Text(t) => {
-                        let Some(&owner) = stack.last() else {
-                            continue;
-                        };
-                        let holder = &elements[owner];
-                        if holder.hidden {
-                            continue;
-                        }
-                        let in_link = holder.in_link;
-                        let (chars, punct) = visible_chars(t);
-                        if chars == 0 {
-                            continue;
-                        }
-                        texts.push(Text {
-                            text: t,
-                            owner,
-                            in_link,
-                        });
-                        let block = blocks.last().copied().unwrap_or(owner);
-                        let block = &mut elements[block];
-                        if in_link {
-                            block.own_block_link_chars += chars;
-                        } else {
-                            block.own_block_chars += chars;
-                            block.own_block_punct += punct;
-                        }
-                        let holder = &mut elements[owner];
-                        holder.chars += chars;
-                        if in_link {
-                            holder.link_chars += chars;
-                        } else {
-                            holder.punct += punct;
-                        }
-                    }
-                    _ => {}
-                },
-                Edge::Close(node) => {
-                    if let Some(&top) = stack.last()
-                        && elements[top].el.id() == node.id()
-                    {
-                        stack.pop();
-                        if blocks.last() == Some(&top) {
-                            blocks.pop();
-                        }
-                        elements[top].end = elements.len();
-                        elements[top].text_end = texts.len();
-                    }
-                }
+/// The flattening in progress: the elements and texts so far, the open elements (innermost
+/// last) and, among them, the blocks.
+struct Builder<'a> {
+    elements: Vec<Element<'a>>,
+    texts: Vec<Text<'a>>,
+    open: Vec<usize>,
+    blocks: Vec<usize>,
+}
+
+impl<'a> Builder<'a> {
+    fn open_element(&mut self, el: ElementRef<'a>) {
+        let e = el.value();
+        let parent = self.open.last().copied();
+        let inherited = parent.map(|p| &self.elements[p]);
+        let is_link = e.name() == "a" && e.attr("href").is_some();
+        let hidden = inherited.is_some_and(|p| p.hidden)
+            || is_unrendered(e.name())
+            || hidden_by_attribute(e);
+        let in_link = inherited.is_some_and(|p| p.in_link) || is_link;
+        let index = self.elements.len();
+        self.elements.push(Element {
+            el,
+            parent,
+            end: index + 1,
+            text_start: self.texts.len(),
+            text_end: self.texts.len(),
+            hidden,
+            in_link,
+            chars: 0,
+            link_chars: 0,
+            links: u32::from(is_link),
+            prose: 0,
+            punct: 0,
+            own_block_chars: 0,
+            own_block_punct: 0,
+            own_block_link_chars: 0,
+        });
+        self.open.push(index);
+        if is_block(e.name()) {
+            self.blocks.push(index);
+        }
+    }
+
+    /// Counts a text run for the element holding it and for its nearest block.
+    fn add_text(&mut self, text: &'a str) {
+        let Some(&owner) = self.open.last() else {
+            return;
+        };
+        let holder = &self.elements[owner];
+        let (chars, punct) = visible_chars(text);
+        if holder.hidden || chars == 0 {
+            return;
+        }
+        let in_link = holder.in_link;
+        self.texts.push(Text {
+            text,
+            owner,
+            in_link,
+        });
+        let block = &mut self.elements[self.blocks.last().copied().unwrap_or(owner)];
+        if in_link {
+            block.own_block_link_chars += chars;
+        } else {
+            block.own_block_chars += chars;
+            block.own_block_punct += punct;
+        }
+        let holder = &mut self.elements[owner];
+        holder.chars += chars;
+        if in_link {
+            holder.link_chars += chars;
+        } else {
+            holder.punct += punct;
+        }
+    }
+
+    fn close_element(&mut self, id: ego_tree::NodeId) {
+        if let Some(&top) = self.open.last()
+            && self.elements[top].el.id() == id
+        {
+            self.open.pop();
+            if self.blocks.last() == Some(&top) {
+                self.blocks.pop();
             }
+            self.elements[top].end = self.elements.len();
+            self.elements[top].text_end = self.texts.len();
         }
-        // Whatever was cut short ends where the page was cut.
-        for &open in &stack {
-            elements[open].end = elements.len();
-            elements[open].text_end = texts.len();
+    }
+
+    /// Ends the elements still open (a page cut short), scores each block's prose and adds
+    /// every subtree's counts up.
+    fn finish(mut self) -> Dom<'a> {
+        for &open in &self.open {
+            self.elements[open].end = self.elements.len();
+            self.elements[open].text_end = self.texts.len();
         }
-        for element in &mut elements {
+        let elements = &mut self.elements;
+        for element in elements.iter_mut() {
             element.prose = prose_of(
                 element.own_block_chars,
                 element.own_block_punct,
@@ -263,27 +255,62 @@ impl<'a> Dom<'a> {
         // Children come after their parents: summing backwards adds every subtree up.
         for index in (1..elements.len()).rev() {
             if let Some(parent) = elements[index].parent {
-                let child = elements[index].clone();
+                let (chars, link_chars, links, prose, punct) = {
+                    let c = &elements[index];
+                    (c.chars, c.link_chars, c.links, c.prose, c.punct)
+                };
                 let parent = &mut elements[parent];
-                parent.chars += child.chars;
-                parent.link_chars += child.link_chars;
-                parent.links += child.links;
-                parent.prose += child.prose;
-                parent.punct += child.punct;
+                parent.chars += chars;
+                parent.link_chars += link_chars;
+                parent.links += links;
+                parent.prose += prose;
+                parent.punct += punct;
             }
         }
-        let mut offsets = Vec::with_capacity(texts.len() + 1);
+        let mut offsets = Vec::with_capacity(self.texts.len() + 1);
         let mut total = 0;
         offsets.push(0);
-        for text in &texts {
+        for text in &self.texts {
             total += visible_chars(text.text).0;
             offsets.push(total);
         }
         Dom {
-            elements,
-            texts,
+            elements: self.elements,
+            texts: self.texts,
             offsets,
         }
+    }
+}
+
+impl<'a> Dom<'a> {
+    /// Flattens `document`, keeping at most `max_elements` elements (pathological pages are
+    /// cut there rather than scored without bound).
+    pub fn of(document: &'a Html, max_elements: usize) -> Dom<'a> {
+        let mut builder = Builder {
+            elements: Vec::new(),
+            texts: Vec::new(),
+            open: Vec::new(),
+            blocks: Vec::new(),
+        };
+        for edge in document.root_element().traverse() {
+            match edge {
+                Edge::Open(node) => match node.value() {
+                    Node::Element(_) => {
+                        let Some(el) = ElementRef::wrap(node) else {
+                            continue;
+                        };
+                        if builder.elements.len() >= max_elements {
+                            break;
+                        }
+                        builder.open_element(el);
+                    }
+                    Node::Text(t) => builder.add_text(t),
+                    _ => {}
+                },
+                Edge::Close(node) => builder.close_element(node.id()),
+            }
+        }
+        builder.finish()
     }
 
     /// Visible characters between text runs `from` and `to` (either order).
