@@ -7,6 +7,8 @@ use crate::extract::collapse_whitespace;
 
 /// Headings longer than this are not headlines (a paragraph in an `h2`).
 const MAX_TITLE_CHARS: usize = 120;
+/// A heading worded otherwise than the title shares at least a phrase this long with it.
+const SHARED_PHRASE_CHARS: usize = 6;
 /// Nor are headings shorter than this (a logo, a channel name).
 const MIN_TITLE_CHARS: usize = 4;
 
@@ -26,7 +28,7 @@ pub fn headline(dom: &Dom<'_>, meta: &super::Meta) -> Option<Headline> {
             continue;
         }
         let text = dom.text(index);
-        let length = text.chars().count();
+        let length = comparable(&text).len();
         if !(MIN_TITLE_CHARS..=MAX_TITLE_CHARS).contains(&length) {
             continue;
         }
@@ -55,10 +57,21 @@ pub fn headline(dom: &Dom<'_>, meta: &super::Meta) -> Option<Headline> {
         .map(collapse_whitespace)
         .filter(|t| t.chars().count() >= MIN_TITLE_CHARS)
         .or_else(|| without_suffixes(title))?;
-    Some(Headline {
-        element: shown_at(dom, &text),
-        text,
-    })
+    match shown_at(dom, &text) {
+        Some(element) => Some(Headline {
+            element: Some(element),
+            text,
+        }),
+        // Not on the page as the metadata words it: the page's one `h1`, if it has one and
+        // it shares a phrase with the title (more than a site's or a channel's name), is its
+        // headline worded otherwise.
+        None => sole_h1(dom)
+            .filter(|h| longest_common_run(&h.text, &text) >= SHARED_PHRASE_CHARS)
+            .or(Some(Headline {
+                element: None,
+                text,
+            })),
+    }
 }
 
 /// The first visible element whose whole text is `text` (whitespace aside), else the first
@@ -108,6 +121,26 @@ fn continued(dom: &Dom<'_>, heading: usize, text: String, title: &str) -> String
     } else {
         text
     }
+}
+
+/// The page's one visible `h1` of headline length, outside links, when it has exactly one: a
+/// headline worded otherwise than the `<title>`.
+fn sole_h1(dom: &Dom<'_>) -> Option<Headline> {
+    let mut found =
+        dom.elements.iter().enumerate().filter(|(_, e)| {
+            e.el.value().name() == "h1" && !e.hidden && !e.in_link && e.links == 0
+        });
+    let (index, _) = found.next()?;
+    if found.next().is_some() {
+        return None;
+    }
+    let text = dom.text(index);
+    (MIN_TITLE_CHARS..=MAX_TITLE_CHARS)
+        .contains(&text.chars().count())
+        .then_some(Headline {
+            text,
+            element: Some(index),
+        })
 }
 
 /// On a page with no title at all, the first heading that is not a link.
@@ -160,10 +193,28 @@ fn without_suffixes(title: &str) -> Option<String> {
     (best.chars().count() >= MIN_TITLE_CHARS).then(|| best.to_owned())
 }
 
-/// The length in characters of the longest run of characters `a` and `b` share.
+/// Separators titles write in many ways (`——`, `-`, `丨`, `|`, `_`): compared as one.
+fn is_separator(c: char) -> bool {
+    matches!(c, '—' | '-' | '–' | '_' | '|' | '｜' | '丨' | '·' | '•')
+}
+
+/// The characters of `text` as titles are compared: no whitespace, each run of separators one.
+fn comparable(text: &str) -> Vec<char> {
+    let mut out: Vec<char> = Vec::with_capacity(text.len());
+    for c in text.chars().filter(|c| !c.is_whitespace()) {
+        let c = if is_separator(c) { '-' } else { c };
+        if !(c == '-' && out.last() == Some(&'-')) {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The length in characters of the longest run of characters `a` and `b` share (whitespace
+/// aside, separators alike).
 pub fn longest_common_run(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().filter(|c| !c.is_whitespace()).collect();
-    let b: Vec<char> = b.chars().filter(|c| !c.is_whitespace()).collect();
+    let a = comparable(a);
+    let b = comparable(b);
     let mut previous = vec![0usize; b.len() + 1];
     let mut current = vec![0usize; b.len() + 1];
     let mut best = 0;
@@ -188,6 +239,10 @@ mod tests {
             7
         );
         assert_eq!(longest_common_run("中华网", "北约"), 0);
+        assert_eq!(
+            longest_common_run("增强——前4个月", "增强-前4个月-今日头条"),
+            7
+        );
         assert_eq!(
             without_suffixes("北约：暂未考虑在日设办事处_新闻频道_中华网").as_deref(),
             Some("北约：暂未考虑在日设办事处")
