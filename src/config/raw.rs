@@ -62,7 +62,7 @@ impl JsonSchema for HumanDuration {
 /// are added to.
 pub const MAX_DURATION: Duration = Duration::from_secs(366 * 24 * 3600);
 
-/// Parses `250ms`, `20s`, `10m`, `1h` (an integer and a unit), up to [`MAX_DURATION`].
+/// Parses `250ms`, `20s`, `10m`, `1h` (an integer and a unit), up to a year (`MAX_DURATION`).
 pub fn parse_duration(text: &str) -> Option<Duration> {
     let text = text.trim();
     let split = text.find(|c: char| !c.is_ascii_digit())?;

@@ -1,9 +1,11 @@
 //! Extraction: a page's HTML and a site's selectors in, raw strings out.
 //!
-//! Each page is parsed once. Every value is the first match among its selector alternatives;
-//! text is read without the contents of `script`, `style` and `noscript`, whitespace collapsed.
-//! Nothing here interprets a value (times, URLs and HTML are the job of `normalize`), so a page
-//! that matches nothing gives an empty [`Extracted`], never an error.
+//! Each page is parsed once ([`parse_document`], which bounds how deep it may nest). Every value
+//! is the first match among its selector alternatives; text is read without the contents of
+//! `script`, `style` and `noscript`, whitespace collapsed. A site without selectors, and a field
+//! whose selectors match nothing on a page, get zero-config extraction ([`auto`]) instead
+//! ([`extract_for_site`]). Nothing here interprets a value (times, URLs and HTML are the job of
+//! `normalize`), so a page that holds nothing gives an empty [`Extracted`], never an error.
 
 pub mod auto;
 
