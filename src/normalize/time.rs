@@ -79,8 +79,16 @@ impl Precision {
         if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
             return Precision::Second;
         }
-        let separators = text.matches([':', '：', '时', '分']).count();
+        // An offset (`+08:00`) says nothing of the precision.
+        let text = match text.len().checked_sub(6).and_then(|at| text.get(at..)) {
+            Some(tail) if tail.starts_with(['+', '-']) && tail.as_bytes()[3] == b':' => {
+                &text[..text.len() - 6]
+            }
+            _ => text,
+        };
+        let separators = text.matches([':', '：', '时']).count();
         match separators {
+            _ if text.contains('秒') => Precision::Second,
             0 => Precision::Day,
             1 => Precision::Minute,
             _ => Precision::Second,

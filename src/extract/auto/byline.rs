@@ -160,6 +160,11 @@ fn date_at(chars: &[char], start: usize) -> Option<(String, usize)> {
     {
         scan.at += 1;
     }
+    // `2012年12月10日, 格林尼治标准时间10:41`: a GMT time on a Chinese page.
+    let utc = skip_words(&mut scan, &["格林尼治标准时间", "格林威治时间", "GMT"]);
+    if !utc {
+        skip_words(&mut scan, &["北京时间"]);
+    }
     let time = (|| {
         let hour = scan.number(1, 2).filter(|h| *h <= 23)?;
         scan.one_of(&[':', '：', '时'])?;
@@ -181,10 +186,29 @@ fn date_at(chars: &[char], start: usize) -> Option<(String, usize)> {
         Some(time)
     })();
     match time {
-        Some(time) => out.push_str(&time),
+        Some(time) => {
+            out.push_str(&time);
+            if utc {
+                out.push_str(" +00:00");
+            }
+        }
         None => scan.at = save.max(date_end),
     }
     Some((out, scan.at))
+}
+
+/// Skips one of `words` (and the spaces after it) at the cursor; true when one was there.
+fn skip_words(scan: &mut Scan<'_>, words: &[&str]) -> bool {
+    let rest = &scan.chars[scan.at.min(scan.chars.len())..];
+    let found = words.iter().find(|word| {
+        let word: Vec<char> = word.chars().collect();
+        rest.starts_with(&word)
+    });
+    if let Some(word) = found {
+        scan.at += word.chars().count();
+        scan.spaces();
+    }
+    found.is_some()
 }
 
 /// The value after the first of `labels` followed by `：` or `:` (`来源：新华社`), cut at the
@@ -238,6 +262,11 @@ mod tests {
                 "2024-05-13 06:15",
             ),
             ("发稿时间：2022-02-12", "2022-02-12"),
+            (
+                "2012年12月10日, 格林尼治标准时间10:41",
+                "2012-12-10 10:41 +00:00",
+            ),
+            ("2024年5月13日 北京时间 09:30", "2024-05-13 09:30"),
         ];
         for (text, expected) in cases {
             assert_eq!(first_time(text).as_deref(), Some(expected), "{text}");

@@ -360,3 +360,17 @@ mod roundtrip {
         }
     }
 }
+
+#[test]
+fn precision_is_what_the_text_shows_without_its_offset() {
+    assert_eq!(Precision::of("2024-05-10"), Precision::Day);
+    assert_eq!(Precision::of("2024-05-10 09:05"), Precision::Minute);
+    assert_eq!(Precision::of("2012-12-10 10:41 +00:00"), Precision::Minute);
+    assert_eq!(
+        Precision::of("2024-05-10T05:54:20+08:00"),
+        Precision::Second
+    );
+    assert_eq!(Precision::of("1715305460"), Precision::Second);
+    assert_eq!(Precision::of("2024年5月10日 9时5分"), Precision::Minute);
+    assert_eq!(Precision::of("2024年5月10日 9时5分30秒"), Precision::Second);
+}
