@@ -260,25 +260,23 @@ impl Config {
             path: PathBuf::from("<config>"),
             problems,
         };
-        let positions = Positions::of(text);
-        let unknown = schema::unknown_keys(&positions);
-        let raw: RawConfig = if unknown.is_empty() {
-            serde_norway::from_str(text).map_err(|e| invalid(vec![syntax_problem(&e)]))?
-        } else {
-            // Read the rest without the unknown keys, so that its problems are reported too.
-            let mut value: serde_norway::Value =
-                serde_norway::from_str(text).map_err(|e| invalid(vec![syntax_problem(&e)]))?;
-            for problem in &unknown {
-                schema::remove(&mut value, &problem.key);
+        // A valid file is read by serde alone (every struct denies unknown keys); the positions
+        // and the schema's known keys are worked out only when there are problems to place.
+        let (raw, unknown, positions) = match serde_norway::from_str::<RawConfig>(text) {
+            Ok(raw) => (raw, Vec::new(), None),
+            Err(_) => {
+                let positions = Positions::of(text);
+                let unknown = schema::unknown_keys(&positions);
+                let raw = read_without(text, &unknown).map_err(invalid)?;
+                (raw, unknown, Some(positions))
             }
-            serde_norway::from_value(value).map_err(|e| {
-                let mut problems = unknown.clone();
-                problems.push(syntax_problem(&e));
-                invalid(problems)
-            })?
         };
         let mut problems = Vec::new();
         let config = validate::validate(raw, base, &mut problems);
+        if problems.is_empty() && unknown.is_empty() {
+            return Ok(config);
+        }
+        let positions = positions.unwrap_or_else(|| Positions::of(text));
         for problem in &mut problems {
             // A key of the document itself (a missing `sites`) is at its start.
             problem.position = positions
@@ -286,12 +284,8 @@ impl Config {
                 .or(Some(Position { line: 1, column: 1 }));
         }
         let mut problems = [unknown, problems].concat();
-        if problems.is_empty() {
-            Ok(config)
-        } else {
-            problems.sort_by_key(|p| p.position.map(|p| (p.line, p.column)));
-            Err(invalid(problems))
-        }
+        problems.sort_by_key(|p| p.position.map(|p| (p.line, p.column)));
+        Err(invalid(problems))
     }
 
     /// Every section with its site, in config order.
@@ -300,6 +294,24 @@ impl Config {
             .iter()
             .flat_map(|site| site.sections.iter().map(move |section| (site, section)))
     }
+}
+
+/// The configuration read without the `unknown` keys, so that the problems of the rest are
+/// reported too; the problems serde finds in it otherwise.
+fn read_without(text: &str, unknown: &[Problem]) -> Result<RawConfig, Vec<Problem>> {
+    if unknown.is_empty() {
+        return serde_norway::from_str(text).map_err(|e| vec![syntax_problem(&e)]);
+    }
+    let mut value: serde_norway::Value =
+        serde_norway::from_str(text).map_err(|e| vec![syntax_problem(&e)])?;
+    for problem in unknown {
+        schema::remove(&mut value, &problem.key);
+    }
+    serde_norway::from_value(value).map_err(|e| {
+        let mut problems = unknown.to_vec();
+        problems.push(syntax_problem(&e));
+        problems
+    })
 }
 
 /// A serde error as a problem: its message without the location, which moves to `position`.
