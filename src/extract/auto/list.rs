@@ -15,6 +15,13 @@ const MAX_ITEM_CHARS: u32 = 600;
 /// A list has at least this many entries.
 const MIN_ENTRIES: usize = 3;
 
+/// A link with a headline's length of text.
+struct Link {
+    index: usize,
+    title: String,
+    chars: usize,
+}
+
 /// One entry found: its link element and what it says.
 struct Found {
     link: usize,
@@ -24,7 +31,8 @@ struct Found {
 /// The news entries of every list on the page outside `skip` (an index range, the article's
 /// body), in page order, each link once.
 pub fn entries(dom: &Dom<'_>, skip: Option<(usize, usize)>) -> Vec<RawEntry> {
-    let links: Vec<usize> = dom
+    // Every link whose text reads as a headline, with that text, worked out once.
+    let links: Vec<Link> = dom
         .elements
         .iter()
         .enumerate()
@@ -34,7 +42,17 @@ pub fn entries(dom: &Dom<'_>, skip: Option<(usize, usize)>) -> Vec<RawEntry> {
                 && skip.is_none_or(|(from, to)| *i < from || *i >= to)
                 && e.el.value().attr("href").is_some_and(is_followable)
         })
-        .map(|(i, _)| i)
+        .filter_map(|(index, _)| {
+            let title = dom.text(index);
+            let chars = title.chars().count();
+            (MIN_TITLE_CHARS..=MAX_TITLE_CHARS)
+                .contains(&chars)
+                .then_some(Link {
+                    index,
+                    title,
+                    chars,
+                })
+        })
         .collect();
     let mut found: Vec<Found> = Vec::new();
     for (parent, element) in dom.elements.iter().enumerate() {
@@ -56,7 +74,7 @@ pub fn entries(dom: &Dom<'_>, skip: Option<(usize, usize)>) -> Vec<RawEntry> {
 }
 
 /// The entries of the list whose items are `parent`'s children, if they make a news list.
-fn list_at(dom: &Dom<'_>, parent: usize, links: &[usize]) -> Vec<Found> {
+fn list_at(dom: &Dom<'_>, parent: usize, links: &[Link]) -> Vec<Found> {
     let end = dom.elements[parent].end;
     let mut entries = Vec::new();
     let mut items = 0;
@@ -87,18 +105,17 @@ fn list_at(dom: &Dom<'_>, parent: usize, links: &[usize]) -> Vec<Found> {
 
 /// The entry an item holds: its longest headline-like link, with the time and source the item
 /// shows beside it.
-fn entry(dom: &Dom<'_>, item: usize, links: &[usize]) -> Option<Found> {
+fn entry(dom: &Dom<'_>, item: usize, links: &[Link]) -> Option<Found> {
     if dom.elements[item].chars > MAX_ITEM_CHARS {
         return None;
     }
     let end = dom.elements[item].end;
-    let first = links.partition_point(|&l| l < item);
-    let (link, title) = links[first..]
+    let first = links.partition_point(|l| l.index < item);
+    let chosen = links[first..]
         .iter()
-        .take_while(|&&l| l < end)
-        .map(|&l| (l, dom.text(l)))
-        .filter(|(_, text)| (MIN_TITLE_CHARS..=MAX_TITLE_CHARS).contains(&text.chars().count()))
-        .max_by_key(|(l, text)| (text.chars().count(), std::cmp::Reverse(*l)))?;
+        .take_while(|l| l.index < end)
+        .max_by_key(|l| (l.chars, std::cmp::Reverse(l.index)))?;
+    let (link, title) = (chosen.index, chosen.title.clone());
     let href = dom.elements[link]
         .el
         .value()
