@@ -111,12 +111,7 @@ pub async fn preview(
             .and_then(|l| l.published_format.as_deref()),
         ..ctx
     };
-    let found = extract_for_site(
-        &page.text,
-        &site.article,
-        site.related.as_ref(),
-        Wanted::ArticleAndList,
-    );
+    let found = extract_for_site(&page.text, site, Wanted::ArticleAndList);
     let extracted = found.extracted;
     let article = extracted.article.as_ref();
     let article_story = article.and_then(|a| normalize::article(a, &page.url, &ctx));
@@ -130,7 +125,7 @@ pub async fn preview(
         timezone: site.timezone,
         fields: diagnose(&page.text, &site.article, site.related.as_ref()),
         fallbacks: found.fallbacks,
-        zero_config: site.article.title.is_empty() && site.related.is_none(),
+        zero_config: site.is_zero_config(),
         title: article_story.as_ref().map(|s| s.title.clone()),
         times: article
             .map(|a| a.published.iter().map(|t| shown(t, &ctx)).collect())

@@ -179,6 +179,13 @@ pub struct Site {
     pub sections: Vec<Section>,
 }
 
+impl Site {
+    /// True when the site has no selectors at all: zero-config extraction reads its pages.
+    pub fn is_zero_config(&self) -> bool {
+        self.article.title.is_empty() && self.related.is_none()
+    }
+}
+
 /// One feed: a set of start pages scraped with its site's rules.
 #[derive(Debug, Clone)]
 pub struct Section {

@@ -14,7 +14,7 @@ use std::sync::LazyLock;
 use ego_tree::iter::Edge;
 use scraper::{ElementRef, Html, Node, Selector};
 
-use crate::config::{ArticleRules, Field, RelatedRules, Target};
+use crate::config::{ArticleRules, Field, RelatedRules, Site, Target};
 
 /// What a page holds, uninterpreted.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -185,15 +185,11 @@ pub enum Wanted {
 /// Extracts a page of a site: with its selectors where it has them, with zero-config
 /// extraction where it has none (no `article` or `related` rules at all) and, field by field,
 /// where its selectors match nothing on this page.
-pub fn extract_for_site(
-    html: &str,
-    article: &ArticleRules,
-    related: Option<&RelatedRules>,
-    wanted: Wanted,
-) -> SiteExtraction {
+pub fn extract_for_site(html: &str, site: &Site, wanted: Wanted) -> SiteExtraction {
     let document = parse_document(html);
     let root = document.root_element();
-    let zero_config = article.title.is_empty() && related.is_none();
+    let (article, related) = (&site.article, site.related.as_ref());
+    let zero_config = site.is_zero_config();
     let auto = std::cell::OnceCell::new();
     let auto = || auto.get_or_init(|| auto::extract(&document));
     let mut fallbacks = Vec::new();

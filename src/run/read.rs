@@ -148,18 +148,9 @@ fn read_start_page(
     page: &Page,
     sightings: &mut Sightings,
 ) -> usize {
-    let found = extract_for_site(
-        &page.text,
-        &site.article,
-        site.related.as_ref(),
-        Wanted::ArticleAndList,
-    );
+    let found = extract_for_site(&page.text, site, Wanted::ArticleAndList);
     let extracted = &found.extracted;
-    let article_ctx = TimeContext {
-        tz: site.timezone,
-        now: page.fetched_at,
-        format: site.article.published_format.as_deref(),
-    };
+    let article_ctx = article_context(site, page);
     if let Some(story) = extracted
         .article
         .as_ref()
@@ -253,19 +244,20 @@ fn worth_fetching(
         .collect())
 }
 
-/// The article of a followed page, normalized, and the fields zero-config extraction filled.
-fn article_of(site: &Site, page: &Page) -> (Option<crate::item::Scraped>, Vec<&'static str>) {
-    let ctx = TimeContext {
+/// What an article's times on `page` are read against: the site's zone and pinned format, the
+/// moment of the fetch.
+fn article_context<'a>(site: &'a Site, page: &Page) -> TimeContext<'a> {
+    TimeContext {
         tz: site.timezone,
         now: page.fetched_at,
         format: site.article.published_format.as_deref(),
-    };
-    let found = extract_for_site(
-        &page.text,
-        &site.article,
-        site.related.as_ref(),
-        Wanted::Article,
-    );
+    }
+}
+
+/// The article of a followed page, normalized, and the fields zero-config extraction filled.
+fn article_of(site: &Site, page: &Page) -> (Option<crate::item::Scraped>, Vec<&'static str>) {
+    let ctx = article_context(site, page);
+    let found = extract_for_site(&page.text, site, Wanted::Article);
     let article = found
         .extracted
         .article
