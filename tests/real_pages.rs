@@ -331,14 +331,15 @@ fn zero_config_extraction_on_real_pages() {
     assert_floors(&scores, list, [1.0, 1.0, 1.0, 1.0, 1.0]);
 }
 
-/// The held-out pages (`holdout/`), gathered after the extractor was written and never used to
-/// tune it: the estimate of how it does on pages it has not seen.
+/// The first held-out pages (`holdout/`), gathered after the extractor was written. Their
+/// first, untouched measurement is in BENCHMARKS.md; their misses have since guided general
+/// fixes, so they now guard those fixes like the development corpus.
 #[test]
 fn zero_config_extraction_on_held_out_pages() {
     let (scores, list) = score_folder(
         &format!("{CORPUS}/holdout"),
-        "held-out real pages (never tuned on)",
+        "first held-out real pages (measured untouched once, then tuned on)",
     );
     assert!(scores.title.total >= 25 && scores.list.len() >= 3);
-    assert_floors(&scores, list, [0.91, 0.86, 0.86, 0.94, 0.6]);
+    assert_floors(&scores, list, [1.0, 0.94, 0.94, 1.0, 1.0]);
 }

@@ -101,9 +101,15 @@ pub fn first_time_with_precision(
     page: &Url,
 ) -> Option<(chrono::DateTime<chrono::FixedOffset>, time::Precision)> {
     let mut last_error = None;
-    for text in texts {
+    for (index, text) in texts.iter().enumerate() {
         match time::parse(text, ctx) {
-            Ok(at) => return Some((at, time::Precision::of(text))),
+            Ok(at) => {
+                return Some(refined(
+                    (at, time::Precision::of(text)),
+                    &texts[index + 1..],
+                    ctx,
+                ));
+            }
             Err(error) => {
                 if let TimeError::InFuture { .. } = error {
                     tracing::warn!(url = %page, %error, "time ignored");
@@ -116,6 +122,26 @@ pub fn first_time_with_precision(
         tracing::warn!(url = %page, %error, "no usable time");
     }
     None
+}
+
+/// A time the page shows only to the day, made as precise as a later candidate of the same
+/// local day (a byline's date and the metadata's full time).
+fn refined(
+    found: (chrono::DateTime<chrono::FixedOffset>, time::Precision),
+    later: &[&str],
+    ctx: &TimeContext<'_>,
+) -> (chrono::DateTime<chrono::FixedOffset>, time::Precision) {
+    if found.1 != time::Precision::Day {
+        return found;
+    }
+    let day = found.0.with_timezone(&ctx.tz).date_naive();
+    later
+        .iter()
+        .filter_map(|text| Some((time::parse(text, ctx).ok()?, time::Precision::of(text))))
+        .find(|(at, precision)| {
+            *precision > time::Precision::Day && at.with_timezone(&ctx.tz).date_naive() == day
+        })
+        .unwrap_or(found)
 }
 
 /// The article of the page at `url`.
@@ -219,6 +245,35 @@ mod tests {
         assert_eq!(source_name(" 来源: 中国军网 ").as_deref(), Some("中国军网"));
         assert_eq!(source_name("观察者网").as_deref(), Some("观察者网"));
         assert_eq!(source_name("来源："), None);
+    }
+
+    #[test]
+    fn a_day_is_made_as_precise_as_a_later_time_of_the_same_day() {
+        let ctx = TimeContext {
+            tz: chrono_tz::Asia::Shanghai,
+            now: chrono::Utc::now(),
+            format: None,
+        };
+        let shown = |texts: &[&str]| {
+            first_time_with_precision(texts, &ctx, &page())
+                .map(|(at, precision)| (at.to_rfc3339(), precision))
+        };
+        assert_eq!(
+            shown(&["2025-04-22", "2025-04-22T08:12:08.913Z"]),
+            Some((
+                "2025-04-22T08:12:08.913+00:00".into(),
+                time::Precision::Second
+            ))
+        );
+        // Another day, or nothing finer, leaves the day as shown.
+        assert_eq!(
+            shown(&["2025-04-22", "2025-04-22T20:12:08Z"]),
+            Some(("2025-04-22T00:00:00+08:00".into(), time::Precision::Day))
+        );
+        assert_eq!(
+            shown(&["2025-04-22 16:12", "2025-04-22T08:12:08Z"]),
+            Some(("2025-04-22T16:12:00+08:00".into(), time::Precision::Minute))
+        );
     }
 
     #[test]

@@ -23,7 +23,7 @@ const NOT_ARTICLE: [&str; 22] = [
     "shengming",
     "disclaimer",
     "statement",
-    "footer",
+    "foot",
     "sidebar",
     "share",
     "related",
@@ -49,6 +49,34 @@ pub struct Body {
     pub prose: u32,
     /// Link characters per visible character.
     pub link_density: f32,
+}
+
+/// How a page's legal notice starts: `版权声明：`, `免责声明`, `反侵权公告：`.
+const NOTICE_WORDS: [&str; 4] = ["版权", "侵权", "免责", "声明"];
+
+/// True when the block starts with a legal notice (copyright, disclaimer), which ends many
+/// articles but is none of their text.
+pub fn is_notice(dom: &Dom<'_>, index: usize) -> bool {
+    let element = &dom.elements[index];
+    if element.text_start == element.text_end || !is_block(element.el.value().name()) {
+        return false;
+    }
+    let opening: String = dom.texts[element.text_start]
+        .text
+        .trim_start_matches(|c: char| c.is_whitespace() || matches!(c, '【' | '[' | '（' | '('))
+        .chars()
+        .take(6)
+        .collect();
+    NOTICE_WORDS.iter().any(|word| opening.contains(word))
+}
+
+/// True when `body` is most of what the page says: its links are few, and so are the
+/// page's, and its prose is most of the page's text outside links.
+pub fn is_the_page(dom: &Dom<'_>, body: &Body) -> bool {
+    let page = &dom.elements[0];
+    body.link_density < 0.1
+        && page.link_chars * 2 < page.chars
+        && body.prose * 2 >= page.chars - page.link_chars
 }
 
 /// True when the element's class or id names a part of the page that is not the article.
@@ -153,11 +181,18 @@ fn tail(dom: &Dom<'_>, body: usize) -> Vec<usize> {
     }
     let is_paragraph = |i: usize| {
         let e = &dom.elements[i];
-        !e.hidden && e.prose > 0 && e.prose * 2 >= e.chars && !is_named_not_article(dom, i)
+        !e.hidden
+            && e.prose > 0
+            && e.prose * 2 >= e.chars
+            && !is_named_not_article(dom, i)
+            && !is_notice(dom, i)
     };
     let is_insert = |i: usize| {
         let e = &dom.elements[i];
-        e.prose == 0 && e.chars <= MAX_INSERT_CHARS && !is_named_not_article(dom, i)
+        e.prose == 0
+            && e.chars <= MAX_INSERT_CHARS
+            && !is_named_not_article(dom, i)
+            && !is_notice(dom, i)
     };
     let run = siblings
         .iter()
@@ -251,7 +286,8 @@ pub fn is_noise(dom: &Dom<'_>, index: usize) -> bool {
     ) {
         return true;
     }
-    element.prose == 0 && element.links >= 2 && element.link_chars * 10 >= element.chars * 6
+    is_notice(dom, index)
+        || element.prose == 0 && element.links >= 2 && element.link_chars * 10 >= element.chars * 6
 }
 
 /// The body's visible text (lead, element, tail) outside noise, one line per block.

@@ -7,6 +7,9 @@ use super::dom::Dom;
 /// How much text after the headline is searched for the byline.
 const WINDOW_CHARS: usize = 600;
 
+/// How much text right before the headline is searched for a date shown above it.
+const JUST_BEFORE_CHARS: usize = 120;
+
 /// Labels of a source: `来源：新华社`, `来源: [ 人民网 ]`.
 const SOURCE_LABELS: [&str; 4] = ["来源", "来自", "稿源", "出处"];
 /// Labels of an author: `作者：张三`, `记者：李四`.
@@ -26,11 +29,12 @@ pub struct Byline {
     pub author: Option<String>,
 }
 
-/// The visible text of the elements `texts[from..]`, up to `limit` characters.
-fn window(dom: &Dom<'_>, from: usize, limit: usize) -> String {
+/// The visible text of the runs `texts[from..to]`, up to `limit` characters.
+fn window(dom: &Dom<'_>, from: usize, to: usize, limit: usize) -> String {
     let mut text = String::new();
     let mut count = 0;
-    for piece in &dom.texts[from.min(dom.texts.len())..] {
+    let to = to.min(dom.texts.len());
+    for piece in &dom.texts[from.min(to)..to] {
         text.push_str(piece.text);
         text.push(' ');
         count += piece.text.chars().count();
@@ -43,18 +47,33 @@ fn window(dom: &Dom<'_>, from: usize, limit: usize) -> String {
 
 /// The byline found in the text after the text run `from`.
 pub fn after(dom: &Dom<'_>, from: usize) -> Byline {
-    read(&window(dom, from, WINDOW_CHARS))
+    between(dom, from, dom.texts.len())
+}
+
+/// The byline found in the text runs `from..to`.
+pub fn between(dom: &Dom<'_>, from: usize, to: usize) -> Byline {
+    read(&window(dom, from, to, WINDOW_CHARS))
 }
 
 /// The byline found in the text before the text run `to`.
 pub fn before(dom: &Dom<'_>, to: usize) -> Byline {
+    before_within(dom, to, WINDOW_CHARS)
+}
+
+/// The byline found in the few lines before the text run `to`.
+pub fn just_before(dom: &Dom<'_>, to: usize) -> Byline {
+    before_within(dom, to, JUST_BEFORE_CHARS)
+}
+
+/// The byline found in the text runs before `to`, up to `limit` characters back.
+fn before_within(dom: &Dom<'_>, to: usize, limit: usize) -> Byline {
     let mut start = to.min(dom.texts.len());
     let mut count = 0;
-    while start > 0 && count < WINDOW_CHARS {
+    while start > 0 && count < limit {
         start -= 1;
         count += dom.texts[start].text.chars().count();
     }
-    read(&window(dom, start, count))
+    read(&window(dom, start, to, count))
 }
 
 /// What a stretch of visible text says of time, source and author.
@@ -81,7 +100,35 @@ pub fn first_time(text: &str) -> Option<String> {
         let (date, end) = date_at(&chars, start)?;
         let rest: String = chars[end..].iter().take(8).collect();
         let rest = rest.trim_start();
-        (!rest.starts_with("星期") && !rest.starts_with('周')).then_some(date)
+        // A date that a comma follows starts a sentence (`2025年2月9日，她…`), not a byline.
+        let in_sentence = rest.starts_with(['，', ',']);
+        (!rest.starts_with("星期") && !rest.starts_with('周') && !in_sentence).then_some(date)
+    })
+}
+
+/// Labels of a publication time: `发布日期：2019-03-06`, `时间：2019-09-24 17:08`.
+const TIME_LABELS: [&str; 3] = ["日期", "时间", "发布于"];
+
+/// The first labelled time anywhere on the page outside the article's paragraphs: the last
+/// resort of a page that shows its time neither near the headline nor right after the body.
+pub fn labelled_time(dom: &Dom<'_>) -> Option<String> {
+    let text: String = (0..dom.texts.len())
+        .filter(|&t| !dom.elements[dom.block_of(t)].paragraph)
+        .map(|t| dom.texts[t].text)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let chars: Vec<char> = text.chars().collect();
+    let labels: Vec<Vec<char>> = TIME_LABELS.iter().map(|l| l.chars().collect()).collect();
+    (0..chars.len()).find_map(|at| {
+        let label = labels.iter().find(|l| chars[at..].starts_with(l))?;
+        let mut scan = Scan {
+            chars: &chars,
+            at: at + label.len(),
+        };
+        scan.spaces();
+        scan.one_of(&['：', ':']);
+        scan.spaces();
+        date_at(&chars, scan.at).map(|(date, _)| date)
     })
 }
 
@@ -267,6 +314,10 @@ mod tests {
                 "2012-12-10 10:41 +00:00",
             ),
             ("2024年5月13日 北京时间 09:30", "2024-05-13 09:30"),
+            (
+                "2025年2月9日，莉娜在家中去世。 2025年4月22日 08:12",
+                "2025-04-22 08:12",
+            ),
         ];
         for (text, expected) in cases {
             assert_eq!(first_time(text).as_deref(), Some(expected), "{text}");

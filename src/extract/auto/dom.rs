@@ -39,6 +39,9 @@ pub struct Element<'a> {
     pub prose: u32,
     /// Sentence punctuation in the subtree, outside links.
     pub punct: u32,
+    /// Its own text (outside child blocks) reads as a paragraph of an article: sentences,
+    /// and longer than any byline.
+    pub paragraph: bool,
     /// Characters of text whose nearest block is this element (outside links) …
     own_block_chars: u32,
     /// … and the punctuation among them.
@@ -53,6 +56,9 @@ pub struct Dom<'a> {
     /// `offsets[i]`: visible characters before text run `i` (one more entry than `texts`).
     offsets: Vec<u32>,
 }
+
+/// Characters from which a block of sentences is a paragraph rather than a byline.
+const PARAGRAPH_CHARS: u32 = 100;
 
 /// Elements whose text nobody sees.
 fn is_unrendered(name: &str) -> bool {
@@ -182,6 +188,7 @@ impl<'a> Builder<'a> {
             links: u32::from(is_link),
             prose: 0,
             punct: 0,
+            paragraph: false,
             own_block_chars: 0,
             own_block_punct: 0,
             own_block_link_chars: 0,
@@ -251,6 +258,7 @@ impl<'a> Builder<'a> {
                 element.own_block_punct,
                 element.own_block_link_chars,
             );
+            element.paragraph = element.prose >= PARAGRAPH_CHARS;
         }
         // Children come after their parents: summing backwards adds every subtree up.
         for index in (1..elements.len()).rev() {
@@ -336,6 +344,18 @@ impl<'a> Dom<'a> {
             .filter(|t| !t.in_link)
             .map(|t| t.text);
         crate::extract::collapse_whitespace(&pieces.collect::<Vec<_>>().join(" "))
+    }
+
+    /// The nearest block holding text run `text`.
+    pub fn block_of(&self, text: usize) -> usize {
+        let mut index = self.texts[text].owner;
+        while !is_block(self.elements[index].el.value().name()) {
+            match self.elements[index].parent {
+                Some(parent) => index = parent,
+                None => break,
+            }
+        }
+        index
     }
 
     /// True when `inner` is `outer` or inside it.

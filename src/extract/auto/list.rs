@@ -43,15 +43,28 @@ pub fn entries(dom: &Dom<'_>, skip: Option<(usize, usize)>) -> Vec<RawEntry> {
                 && e.el.value().attr("href").is_some_and(is_followable)
         })
         .filter_map(|(index, _)| {
-            let title = dom.text(index);
-            let chars = title.chars().count();
-            (MIN_TITLE_CHARS..=MAX_TITLE_CHARS)
-                .contains(&chars)
-                .then_some(Link {
-                    index,
-                    title,
-                    chars,
-                })
+            let headline = |title: String| {
+                let chars = title.chars().count();
+                (MIN_TITLE_CHARS..=MAX_TITLE_CHARS)
+                    .contains(&chars)
+                    .then_some(Link {
+                        index,
+                        title,
+                        chars,
+                    })
+            };
+            // A card (one link around a time, a heading and an excerpt) is titled by its
+            // heading.
+            headline(dom.text(index)).or_else(|| {
+                (index + 1..dom.elements[index].end)
+                    .find(|&inner| {
+                        matches!(
+                            dom.elements[inner].el.value().name(),
+                            "h1" | "h2" | "h3" | "h4" | "h5" | "h6"
+                        )
+                    })
+                    .and_then(|heading| headline(dom.text(heading)))
+            })
         })
         .collect();
     let mut found: Vec<Found> = Vec::new();

@@ -1,13 +1,15 @@
 //! Zero-config extraction: the article and the lists of a page, found without selectors.
 //!
 //! The page is flattened once ([`dom::Dom`]) with the counts every finder weighs. Then:
-//! the headline is the visible heading that shares the most with `<title>` ([`title`]); the
-//! body is the element with the most prose and the least of anything else ([`body`]); the
-//! byline (time, source, author) is read from the text right after the headline, else the
-//! page's metadata, else the text after the body ([`byline`]); lists are repeated siblings
-//! holding one headline-like link each ([`list`]). A page with a headline and enough prose
-//! is an article (its lists are its related news); a page with lists and no article is a list
-//! page; anything else is neither. Nothing here is specific to a site.
+//! the headline is the visible heading that shares the most with `<title>` ([`title`]), else,
+//! on a page that is mostly one piece of prose, the heading right above its first paragraph;
+//! the body is the element with the most prose and the least of anything else ([`body`]); the
+//! byline (time, source, author) is read from the text between the headline and the first
+//! paragraph, else the page's metadata, else the text after the body, else a labelled time
+//! anywhere (`发布日期：`), else a date just above the headline ([`byline`]); lists are
+//! repeated siblings holding one headline-like link each ([`list`]). A page with a headline
+//! and enough prose is an article (its lists are its related news); a page with lists and no
+//! article is a list page; anything else is neither. Nothing here is specific to a site.
 
 pub mod body;
 pub mod byline;
@@ -83,7 +85,15 @@ impl Meta {
 pub fn extract(document: &Html) -> AutoPage {
     let dom = Dom::of(document, MAX_ELEMENTS);
     let meta = Meta::of(document);
-    let headline = title::headline(&dom, &meta);
+    let headline = match title::headline(&dom, &meta) {
+        Some(h) if h.element.is_some() && !h.guessed => Some(h),
+        // Without a headline the title vouches for, on a page that is mostly one piece of
+        // prose, the heading right above its first paragraph is the headline.
+        other => body::find(&dom, None)
+            .filter(|body| body::is_the_page(&dom, body))
+            .and_then(|body| title::nearest_before(&dom, &meta, prose_start(&dom, &body)))
+            .or(other),
+    };
     let body = body::find(&dom, headline.as_ref().and_then(|h| h.element)).map(|mut body| {
         if let Some(h) = headline
             .as_ref()
@@ -143,16 +153,27 @@ fn article(
     body: &body::Body,
 ) -> RawArticle {
     let body_element = &dom.elements[body.element];
-    // The byline follows the headline; without a headline on the page, it precedes the body.
+    // The byline follows the headline, before the article's first paragraph (a date in the
+    // text is the event's, not the page's); without a headline on the page, it precedes the
+    // body.
     let after_headline = headline
         .element
-        .map(|h| byline::after(dom, dom.elements[h].text_end))
+        .map(|h| byline::between(dom, dom.elements[h].text_end, prose_start(dom, body)))
         .or_else(|| Some(byline::before(dom, body_element.text_start)));
     let after_body = byline::after(dom, body_element.text_end);
     let byline = after_headline.clone().unwrap_or_default();
     let mut published: Vec<String> = byline.published.into_iter().collect();
     published.extend(metadata_times(document));
     published.extend(after_body.published);
+    if published.is_empty() {
+        // Then a labelled time anywhere, last a date just above the headline (a newspaper
+        // page's issue date).
+        published.extend(byline::labelled_time(dom).or_else(|| {
+            headline
+                .element
+                .and_then(|h| byline::just_before(dom, dom.elements[h].text_start).published)
+        }));
+    }
     let source = byline
         .source
         .or_else(|| {
@@ -185,6 +206,14 @@ fn article(
         body_text: Some(body::text(dom, body)),
         image: meta.image.clone(),
     }
+}
+
+/// The first text run of the article's paragraphs.
+fn prose_start(dom: &Dom<'_>, body: &body::Body) -> usize {
+    body::parts(body)
+        .flat_map(|part| dom.elements[part].text_start..dom.elements[part].text_end)
+        .find(|&text| dom.elements[dom.block_of(text)].paragraph)
+        .unwrap_or(dom.texts.len())
 }
 
 /// An element as a person finds it in the page: `div#main.article.content`.

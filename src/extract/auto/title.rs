@@ -16,7 +16,14 @@ const MIN_TITLE_CHARS: usize = 4;
 pub struct Headline {
     pub text: String,
     pub element: Option<usize>,
+    /// Found without the page's `<title>` vouching for it: the first heading of a page with
+    /// no title, or a part of the title that only a link shows.
+    pub guessed: bool,
 }
+
+/// How far before the article's first paragraph a heading may stand to be its headline, on a
+/// page whose `<title>` names something else.
+const NEAREST_HEADING_CHARS: u32 = 300;
 
 /// The page's headline, if it has one.
 pub fn headline(dom: &Dom<'_>, meta: &super::Meta) -> Option<Headline> {
@@ -46,6 +53,7 @@ pub fn headline(dom: &Dom<'_>, meta: &super::Meta) -> Option<Headline> {
         return Some(Headline {
             text: continued(dom, index, text, title),
             element: Some(index),
+            guessed: false,
         });
     }
     if title.trim().is_empty() && meta.og_title.is_none() {
@@ -60,6 +68,7 @@ pub fn headline(dom: &Dom<'_>, meta: &super::Meta) -> Option<Headline> {
     match shown_at(dom, &text) {
         Some(element) => Some(Headline {
             element: Some(element),
+            guessed: dom.elements[element].link_chars == dom.elements[element].chars,
             text,
         }),
         // Not on the page as the metadata words it: the page's one `h1`, if it has one and
@@ -69,6 +78,7 @@ pub fn headline(dom: &Dom<'_>, meta: &super::Meta) -> Option<Headline> {
             .filter(|h| longest_common_run(&h.text, &text) >= SHARED_PHRASE_CHARS)
             .or(Some(Headline {
                 element: None,
+                guessed: false,
                 text,
             })),
     }
@@ -140,6 +150,7 @@ fn sole_h1(dom: &Dom<'_>) -> Option<Headline> {
         .then_some(Headline {
             text,
             element: Some(index),
+            guessed: false,
         })
 }
 
@@ -158,8 +169,45 @@ fn first_heading(dom: &Dom<'_>) -> Option<Headline> {
                 .then_some(Headline {
                     text,
                     element: Some(index),
+                    guessed: true,
                 })
         })
+}
+
+/// The heading that stands closest before text run `paragraph` (the article's first
+/// paragraph): the headline of a page whose `<title>` names only the site (then within
+/// [`NEAREST_HEADING_CHARS`]), or that has no title at all.
+pub fn nearest_before(dom: &Dom<'_>, meta: &super::Meta, paragraph: usize) -> Option<Headline> {
+    let untitled = meta.title.as_deref().is_none_or(|t| t.trim().is_empty());
+    let within = if untitled {
+        u32::MAX
+    } else {
+        NEAREST_HEADING_CHARS
+    };
+    let index = (0..dom.elements.len())
+        .filter(|&index| {
+            let element = &dom.elements[index];
+            !element.hidden
+                && !element.in_link
+                && element.links == 0
+                && element.text_end <= paragraph
+                && element.text_start < element.text_end
+                && is_heading_like(element.el.value())
+                && dom.distance(element.text_end, paragraph) <= within
+                && (MIN_TITLE_CHARS..=MAX_TITLE_CHARS).contains(&comparable(&dom.text(index)).len())
+        })
+        .max_by_key(|&index| dom.elements[index].text_end)?;
+    Some(Headline {
+        text: without_decoration(&dom.text(index)),
+        element: Some(index),
+        guessed: false,
+    })
+}
+
+/// A heading without the separators some templates trail it with (`标题- -`).
+fn without_decoration(text: &str) -> String {
+    text.trim_end_matches(|c: char| c.is_whitespace() || is_separator(c))
+        .to_owned()
 }
 
 /// Headings, and the elements sites style as headings (`class="title"`, `id="artibodyTitle"`).
