@@ -32,6 +32,7 @@ pub mod demo;
 pub mod extract;
 pub mod fetch;
 pub mod item;
+pub mod learn;
 pub mod lock;
 pub mod normalize;
 pub mod output;

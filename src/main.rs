@@ -4,8 +4,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use feedwright::commands::{
-    self, Global, Runtime, block_on, check::CheckArgs, demo::DemoArgs, extract::ExtractArgs,
-    preview::PreviewArgs, run::RunArgs, serve::ServeArgs, watch::WatchArgs,
+    self, Global, Runtime, add::AddArgs, block_on, check::CheckArgs, demo::DemoArgs,
+    extract::ExtractArgs, preview::PreviewArgs, run::RunArgs, serve::ServeArgs, watch::WatchArgs,
 };
 
 /// mimalloc instead of the system allocator: parsing HTML makes many small, short-lived
@@ -30,6 +30,7 @@ enum Command {
     Check(CheckArgs),
     Preview(PreviewArgs),
     Extract(ExtractArgs),
+    Add(AddArgs),
     /// Print the JSON Schema of the configuration (for editors).
     Schema,
     Serve(ServeArgs),
@@ -41,9 +42,11 @@ fn main() -> ExitCode {
     let Cli { global, command } = Cli::parse();
     commands::init_logging(&global);
     let runtime = match command {
-        Command::Extract(_) | Command::Check(_) | Command::Preview(_) | Command::Schema => {
-            Runtime::OneThread
-        }
+        Command::Extract(_)
+        | Command::Add(_)
+        | Command::Check(_)
+        | Command::Preview(_)
+        | Command::Schema => Runtime::OneThread,
         Command::Run(_) | Command::Serve(_) | Command::Watch(_) | Command::Demo(_) => {
             Runtime::Workers
         }
@@ -54,6 +57,7 @@ fn main() -> ExitCode {
             Command::Check(args) => commands::check::execute(args),
             Command::Preview(args) => commands::preview::execute(args).await,
             Command::Extract(args) => commands::extract::execute(args).await,
+            Command::Add(args) => commands::add::execute(args).await,
             Command::Schema => commands::schema::execute(),
             Command::Serve(args) => commands::serve::execute(args).await,
             Command::Watch(args) => commands::watch::execute(args).await,

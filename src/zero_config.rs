@@ -111,14 +111,28 @@ pub async fn extract(
     fetch: &FetchSettings,
     tz: chrono_tz::Tz,
 ) -> Result<Page, ExtractError> {
-    let (url, text, fetched_at) = match source {
+    let (url, text, fetched_at) = fetch_text(source, fetch).await?;
+    let ctx = TimeContext {
+        tz,
+        now: fetched_at,
+        format: None,
+    };
+    page(&url, &text, &ctx).ok_or(ExtractError::Nothing { url })
+}
+
+/// The page's final URL, its decoded text and the moment it was fetched (or read).
+pub async fn fetch_text(
+    source: &Source,
+    fetch: &FetchSettings,
+) -> Result<(Url, String, DateTime<Utc>), ExtractError> {
+    match source {
         Source::Web(url) => {
             let fetcher = Fetcher::new(fetch, Vec::new())?;
             let scope = Scope::new([url], &fetch.allow_hosts);
             let Fetched::Page(page) = fetcher.fetch(url, None, &scope).await? else {
                 return Err(ExtractError::NotModified { url: url.clone() });
             };
-            (page.url, page.text, page.fetched_at)
+            Ok((page.url, page.text, page.fetched_at))
         }
         Source::File(path) => {
             let bytes = std::fs::read(path).map_err(|source| ExtractError::Read {
@@ -128,15 +142,9 @@ pub async fn extract(
             let absolute = std::path::absolute(path).unwrap_or_else(|_| path.clone());
             let url = Url::from_file_path(&absolute)
                 .map_err(|()| ExtractError::Unsupported(path.display().to_string()))?;
-            (url, charset::decode(&bytes, None).text, Utc::now())
+            Ok((url, charset::decode(&bytes, None).text, Utc::now()))
         }
-    };
-    let ctx = TimeContext {
-        tz,
-        now: fetched_at,
-        format: None,
-    };
-    page(&url, &text, &ctx).ok_or(ExtractError::Nothing { url })
+    }
 }
 
 /// The page at `url` with `text`, extracted and normalized; `None` when it holds neither an

@@ -8,8 +8,11 @@
 use std::path::Path;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeZone};
+use feedwright::config::{Config, edit};
 use feedwright::extract::auto::{self, Kind};
+use feedwright::extract::{RawArticle, Wanted, extract_for_site, parse_document, plain_text};
 use feedwright::fetch::charset;
+use feedwright::learn::{Sample, learn};
 use feedwright::normalize::{self, time::Precision, time::TimeContext};
 use scraper::Html;
 use serde::Deserialize;
@@ -21,6 +24,7 @@ const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/real")
 struct Label {
     file: String,
     kind: String,
+    site: String,
     url: Option<String>,
     title: Option<String>,
     published: Option<String>,
@@ -137,16 +141,25 @@ struct Scores {
 }
 
 fn score_article(folder: &str, label: &Label, scores: &mut Scores) {
-    let url = page_url(label);
     let page = auto::extract(&Html::parse_document(&page_text(folder, &label.file)));
-    let name = &label.file;
     scores.kind.add(page.kind == Kind::Article);
     if page.kind != Kind::Article {
         scores
             .misses
-            .push(format!("{name}: taken for {:?}", page.kind));
+            .push(format!("{}: taken for {:?}", label.file, page.kind));
     }
-    let article = page.article.as_ref();
+    let text = page
+        .article
+        .as_ref()
+        .and_then(|a| a.body_text.clone())
+        .unwrap_or_default();
+    score_fields(label, page.article.as_ref(), &text, scores);
+}
+
+/// Scores an article's title, time and body text against the label.
+fn score_fields(label: &Label, article: Option<&RawArticle>, body_text: &str, scores: &mut Scores) {
+    let url = page_url(label);
+    let name = &label.file;
     let title = article
         .map(|a| {
             normalize::article(a, &url, &ctx())
@@ -196,11 +209,7 @@ fn score_article(folder: &str, label: &Label, scores: &mut Scores) {
             scores.day.add(found.is_none());
         }
     }
-    let text = squeeze(
-        article
-            .and_then(|a| a.body_text.as_deref())
-            .unwrap_or_default(),
-    );
+    let text = squeeze(body_text);
     let start = squeeze(label.body_start.as_deref().unwrap_or_default());
     let end = squeeze(label.body_end.as_deref().unwrap_or_default());
     let chars: Vec<char> = text.chars().collect();
@@ -355,4 +364,118 @@ fn zero_config_extraction_on_unseen_pages() {
     );
     assert!(scores.title.total >= 25 && scores.list.len() >= 4);
     assert_floors(&scores, list, [0.8, 0.84, 0.84, 0.76, 1.0]);
+}
+
+/// Selectors learned from one page of a site (the first of its saved articles), used on the
+/// site's other saved articles, with zero-config extraction where they match nothing: the
+/// accuracy of `feedwright add` on pages it did not learn from, beside zero-config's on the
+/// same pages.
+#[test]
+fn learned_selectors_on_the_other_pages_of_each_site() {
+    let mut sites: std::collections::BTreeMap<String, Vec<(String, Label)>> = Default::default();
+    for folder in [
+        CORPUS.to_owned(),
+        format!("{CORPUS}/holdout"),
+        format!("{CORPUS}/unseen"),
+    ] {
+        for label in labels(&folder) {
+            if label.kind == "article" {
+                sites
+                    .entry(label.site.clone())
+                    .or_default()
+                    .push((folder.clone(), label));
+            }
+        }
+    }
+    let mut learned_scores = Scores::default();
+    let mut auto_scores = Scores::default();
+    let mut rows = Vec::new();
+    for (site, mut pages) in sites.into_iter().filter(|(_, pages)| pages.len() >= 2) {
+        pages.sort_by(|a, b| a.1.file.cmp(&b.1.file));
+        let (teacher_folder, teacher) = &pages[0];
+        let document = parse_document(&page_text(teacher_folder, &teacher.file));
+        let found = auto::extract(&document);
+        let learned = learn(&[Sample {
+            document: &document,
+            found: &found,
+        }]);
+        let pinned = |choices: &[feedwright::learn::Choice]| -> edit::Rules {
+            choices
+                .iter()
+                .filter(|c| c.pinned())
+                .map(|c| (c.field, c.selectors.clone()))
+                .collect()
+        };
+        let yaml = edit::add_site(
+            "output_dir: feeds\nstate: s.db\n",
+            &edit::NewSite {
+                id: "site".into(),
+                title: site.clone(),
+                article: pinned(&learned.article),
+                related: Vec::new(),
+                follow: false,
+                section: edit::NewSection {
+                    id: "news".into(),
+                    title: None,
+                    urls: vec!["https://corpus.invalid/".into()],
+                },
+            },
+        );
+        let config = Config::from_yaml(&yaml, Path::new(".")).expect("learned selectors load");
+        let before = (
+            learned_scores.title.right,
+            learned_scores.time.right,
+            learned_scores.body.right,
+        );
+        let mut pages_scored = 0;
+        for (folder, label) in &pages[1..] {
+            let html = page_text(folder, &label.file);
+            let extraction = extract_for_site(&html, &config.sites[0], Wanted::Article);
+            let article = extraction.extracted.article;
+            let text = article
+                .as_ref()
+                .and_then(|a| a.body.as_deref())
+                .map(|body| plain_text(Html::parse_fragment(body).root_element()))
+                .unwrap_or_default();
+            score_fields(label, article.as_ref(), &text, &mut learned_scores);
+            score_article(folder, label, &mut auto_scores);
+            pages_scored += 1;
+        }
+        let selectors: Vec<String> = pinned(&learned.article)
+            .iter()
+            .map(|(field, s)| format!("{field}: {}", s.join(" | ")))
+            .collect();
+        rows.push(format!(
+            "| {site} | {pages_scored} | {}/{}/{} | {} |",
+            learned_scores.title.right - before.0,
+            learned_scores.time.right - before.1,
+            learned_scores.body.right - before.2,
+            selectors.join("; ")
+        ));
+    }
+    println!("selectors learned from one page, on the site's other pages");
+    println!("| site | pages | title/time/body right | learned |");
+    println!("|---|---|---|---|");
+    for row in &rows {
+        println!("{row}");
+    }
+    let fields = |s: &Scores| {
+        let right = s.title.right + s.time.right + s.body.right;
+        let total = s.title.total + s.time.total + s.body.total;
+        right as f64 / total.max(1) as f64
+    };
+    println!(
+        "fields right: learned {:.1}% ({} pages), zero-config {:.1}%",
+        100.0 * fields(&learned_scores),
+        learned_scores.title.total,
+        100.0 * fields(&auto_scores)
+    );
+    for miss in &learned_scores.misses {
+        println!("learned miss: {miss}");
+    }
+    for miss in &auto_scores.misses {
+        println!("zero-config miss: {miss}");
+    }
+    assert!(learned_scores.title.total >= 10);
+    assert!(fields(&learned_scores) >= 0.9 && fields(&learned_scores) >= fields(&auto_scores));
 }

@@ -10,6 +10,7 @@ macro_rules! say {
     };
 }
 
+pub mod add;
 pub mod check;
 pub mod demo;
 pub mod extract;
@@ -62,6 +63,8 @@ pub enum CommandError {
     Preview(#[from] PreviewError),
     #[error(transparent)]
     Extract(ExtractError),
+    #[error(transparent)]
+    Add(Box<add::AddError>),
     /// Anything else the command needs from the system: a runtime, a socket, a folder.
     #[error("{what}")]
     System {
@@ -87,7 +90,17 @@ impl CommandError {
                 PreviewError::UnknownSite(_) => ExitStatus::Config,
                 PreviewError::Fetch(_) | PreviewError::NotModified { .. } => ExitStatus::Failed,
             },
-            CommandError::Extract(_) | CommandError::System { .. } => ExitStatus::Failed,
+            CommandError::Add(error)
+                if matches!(
+                    **error,
+                    add::AddError::Edit(crate::config::edit::EditError::NoSite(_))
+                ) =>
+            {
+                ExitStatus::Config
+            }
+            CommandError::Extract(_) | CommandError::Add(_) | CommandError::System { .. } => {
+                ExitStatus::Failed
+            }
         }
     }
 

@@ -9,6 +9,7 @@
 //! of the `Raw*` structs ([`schema`]), so that every one of them is reported with the nearest
 //! known key.
 
+pub mod edit;
 pub mod position;
 mod raw;
 pub mod schema;

@@ -183,8 +183,9 @@ pub enum Wanted {
 }
 
 /// Extracts a page of a site: with its selectors where it has them, with zero-config
-/// extraction where it has none (no `article` or `related` rules at all) and, field by field,
-/// where its selectors match nothing on this page.
+/// extraction where it has none (no `article` or `related` rules at all, or none for one of
+/// the article's time, source and body) and, field by field, where its selectors match nothing
+/// on this page (a fallback, counted).
 pub fn extract_for_site(html: &str, site: &Site, wanted: Wanted) -> SiteExtraction {
     let document = parse_document(html);
     let root = document.root_element();
@@ -200,8 +201,19 @@ pub fn extract_for_site(html: &str, site: &Site, wanted: Wanted) -> SiteExtracti
     } else {
         match extract_article(&document, root, article) {
             (Some(mut found), missing) => {
-                if let Some(from_auto) = auto().article.as_ref().filter(|_| !missing.is_empty()) {
-                    fill(&mut found, from_auto, &missing);
+                // Fields the site names no selectors for come from zero-config extraction as
+                // a matter of course; configured ones that matched nothing are fallbacks.
+                let unset = [
+                    ("article.published", &article.published),
+                    ("article.source", &article.source),
+                    ("article.body", &article.body),
+                ]
+                .into_iter()
+                .filter(|(_, fields)| fields.is_empty())
+                .map(|(name, _)| name);
+                let wanting: Vec<&'static str> = missing.iter().copied().chain(unset).collect();
+                if let Some(from_auto) = auto().article.as_ref().filter(|_| !wanting.is_empty()) {
+                    fill(&mut found, from_auto, &wanting);
                     fallbacks.extend(missing);
                 }
                 Some(found)

@@ -22,15 +22,26 @@ struct Link {
     chars: usize,
 }
 
-/// One entry found: its link element and what it says.
+/// One entry found: its link element, the item holding it and what it says.
 struct Found {
     link: usize,
+    item: usize,
     entry: RawEntry,
+}
+
+/// An entry and where it stands on the page.
+#[derive(Debug, Clone)]
+pub struct Listed {
+    pub entry: RawEntry,
+    /// The link element.
+    pub link: ego_tree::NodeId,
+    /// The list item holding it.
+    pub item: ego_tree::NodeId,
 }
 
 /// The news entries of every list on the page outside `skip` (an index range, the article's
 /// body), in page order, each link once.
-pub fn entries(dom: &Dom<'_>, skip: Option<(usize, usize)>) -> Vec<RawEntry> {
+pub fn entries(dom: &Dom<'_>, skip: Option<(usize, usize)>) -> Vec<Listed> {
     // Every link whose text reads as a headline, with that text, worked out once.
     let links: Vec<Link> = dom
         .elements
@@ -82,7 +93,11 @@ pub fn entries(dom: &Dom<'_>, skip: Option<(usize, usize)>) -> Vec<RawEntry> {
     found
         .into_iter()
         .filter(|f| seen.insert(f.entry.href.clone()))
-        .map(|f| f.entry)
+        .map(|f| Listed {
+            link: dom.elements[f.link].el.id(),
+            item: dom.elements[f.item].el.id(),
+            entry: f.entry,
+        })
         .collect()
 }
 
@@ -139,6 +154,7 @@ fn entry(dom: &Dom<'_>, item: usize, links: &[Link]) -> Option<Found> {
     let published = byline::first_time(&beside).or_else(|| short_time(&beside));
     Some(Found {
         link,
+        item,
         entry: RawEntry {
             title,
             href,

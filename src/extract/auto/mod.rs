@@ -41,6 +41,17 @@ pub struct AutoPage {
     pub article: Option<RawArticle>,
     /// The page's list entries: the related news of an article, the items of a list page.
     pub entries: Vec<RawEntry>,
+    /// Where the article's headline and body stand, and each entry's link and item, in the
+    /// order of `entries`: what selectors are learned from.
+    pub places: Places,
+}
+
+/// Where zero-config extraction found things in the document.
+#[derive(Debug, Clone, Default)]
+pub struct Places {
+    pub headline: Option<ego_tree::NodeId>,
+    pub body: Option<ego_tree::NodeId>,
+    pub entries: Vec<(ego_tree::NodeId, ego_tree::NodeId)>,
 }
 
 /// The page's own metadata.
@@ -130,18 +141,31 @@ pub fn extract(document: &Html) -> AutoPage {
             dom.elements[last].end,
         )
     });
-    let entries = list::entries(&dom, skip);
+    let listed = list::entries(&dom, skip);
     let kind = if article.is_some() {
         Kind::Article
-    } else if !entries.is_empty() {
+    } else if !listed.is_empty() {
         Kind::List
     } else {
         Kind::None
     };
+    let places = Places {
+        headline: article
+            .as_ref()
+            .and(headline.as_ref())
+            .and_then(|h| h.element)
+            .map(|h| dom.elements[h].el.id()),
+        body: article
+            .as_ref()
+            .and(body.as_ref())
+            .map(|b| dom.elements[b.element].el.id()),
+        entries: listed.iter().map(|l| (l.link, l.item)).collect(),
+    };
     AutoPage {
         kind,
         article,
-        entries,
+        entries: listed.into_iter().map(|l| l.entry).collect(),
+        places,
     }
 }
 

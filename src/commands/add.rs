@@ -1,0 +1,242 @@
+//! `feedwright add`: a new site (or a new section of a site) from its URLs, with selectors
+//! learned from what zero-config extraction finds on its pages.
+
+use std::path::PathBuf;
+
+use url::Url;
+
+use super::{CommandError, ExitStatus, Outcome};
+use crate::config::edit::{self, NewSection, NewSite, Rules};
+use crate::config::{Config, FetchSettings};
+use crate::extract::auto::{self, AutoPage};
+use crate::learn::{Choice, Sample, learn};
+use crate::zero_config::{ExtractError, Source, fetch_text};
+
+/// A configuration to start from when the file does not exist yet.
+const NEW_CONFIG: &str = "\
+# feedwright configuration. Every key is described in README.md.
+output_dir: feeds
+state: feedwright.db
+timezone: Asia/Shanghai
+";
+
+/// Add a site from its article and channel URLs, with selectors learned from its pages.
+#[derive(Debug, clap::Args)]
+pub struct AddArgs {
+    /// Article pages and/or channel list pages of one site.
+    #[arg(required = true)]
+    pub urls: Vec<String>,
+    /// The configuration file to add to (created when it does not exist).
+    #[arg(short, long, default_value = "config.yaml")]
+    pub config: PathBuf,
+    /// Add a section to this existing site instead of a new site.
+    #[arg(long, value_name = "ID")]
+    pub site: Option<String>,
+    /// The new section's id (default `news`).
+    #[arg(long, value_name = "ID")]
+    pub section: Option<String>,
+    /// The new site's (or section's) title.
+    #[arg(long, value_name = "T")]
+    pub title: Option<String>,
+    /// Print the YAML and write nothing.
+    #[arg(long)]
+    pub print: bool,
+}
+
+/// Why `add` stopped before writing anything.
+#[derive(Debug, thiserror::Error)]
+pub enum AddError {
+    #[error(transparent)]
+    Page(#[from] ExtractError),
+    #[error("{0} and {1} are on different hosts: add one site at a time")]
+    Hosts(Box<Url>, Box<Url>),
+    #[error("{0}: a saved page has no site to add; give its http(s) URL")]
+    NotWeb(String),
+    #[error(transparent)]
+    Edit(#[from] edit::EditError),
+    #[error("cannot write {path}")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the configuration with the new site does not load: {0}")]
+    Invalid(String),
+}
+
+pub async fn execute(args: AddArgs) -> Outcome {
+    let existing = match std::fs::read_to_string(&args.config) {
+        Ok(text) => {
+            // A file that does not load is never rewritten.
+            Config::load(&args.config)?;
+            Some(text)
+        }
+        Err(_) => None,
+    };
+    let fetch = match &existing {
+        Some(_) => Config::load(&args.config)?.fetch,
+        None => FetchSettings::default(),
+    };
+    let urls = web_urls(&args.urls).map_err(|e| CommandError::Add(Box::new(e)))?;
+    let mut pages = Vec::new();
+    for url in &urls {
+        let (url, text, _) = fetch_text(&Source::Web(url.clone()), &fetch)
+            .await
+            .map_err(|e| CommandError::Add(Box::new(e.into())))?;
+        let document = crate::extract::parse_document(&text);
+        let found = auto::extract(&document);
+        if found.kind == auto::Kind::None {
+            return Err(CommandError::Add(Box::new(
+                ExtractError::Nothing { url }.into(),
+            )));
+        }
+        pages.push((url, document, found));
+    }
+    let samples: Vec<Sample<'_>> = pages
+        .iter()
+        .map(|(_, document, found)| Sample { document, found })
+        .collect();
+    let learned = learn(&samples);
+    super::say_raw(&table(&learned.article, &learned.related, &pages));
+    let article = pinned_article(&learned.article);
+    let related = pinned_related(&learned.related);
+    let section = NewSection {
+        id: args.section.clone().unwrap_or_else(|| "news".to_owned()),
+        title: args.site.as_ref().and(args.title.clone()),
+        urls: urls.iter().map(Url::to_string).collect(),
+    };
+    let base = existing.as_deref().unwrap_or(NEW_CONFIG);
+    let text = match &args.site {
+        Some(site) => edit::add_section(base, site, &section)
+            .map_err(|e| CommandError::Add(Box::new(e.into())))?,
+        None => edit::add_site(
+            base,
+            &NewSite {
+                id: site_id(&urls[0]),
+                title: args.title.clone().unwrap_or_else(|| site_id(&urls[0])),
+                article,
+                related,
+                follow: pages
+                    .iter()
+                    .any(|(_, _, found)| found.kind == auto::Kind::List),
+                section,
+            },
+        ),
+    };
+    let folder = args.config.parent().unwrap_or(std::path::Path::new("."));
+    Config::from_yaml(&text, folder)
+        .map_err(|e| CommandError::Add(Box::new(AddError::Invalid(crate::error_chain(&e)))))?;
+    if args.print {
+        super::say_raw(&text);
+    } else {
+        edit::write_atomically(&args.config, &text).map_err(|source| {
+            CommandError::Add(Box::new(AddError::Write {
+                path: args.config.clone(),
+                source,
+            }))
+        })?;
+    }
+    let all_pinned = learned
+        .article
+        .iter()
+        .chain(&learned.related)
+        .all(|c| c.pinned() || c.pages == 0);
+    Ok(if all_pinned {
+        ExitStatus::Success
+    } else {
+        ExitStatus::Failed
+    })
+}
+
+/// The URLs, all http(s) and all on one host.
+fn web_urls(texts: &[String]) -> Result<Vec<Url>, AddError> {
+    let mut urls: Vec<Url> = Vec::new();
+    for text in texts {
+        let Source::Web(url) = Source::parse(text)? else {
+            return Err(AddError::NotWeb(text.clone()));
+        };
+        if let Some(first) = urls.first()
+            && first.host_str() != url.host_str()
+        {
+            return Err(AddError::Hosts(Box::new(first.clone()), Box::new(url)));
+        }
+        urls.push(url);
+    }
+    Ok(urls)
+}
+
+/// A site id from its host: the name before the public suffix (`news.china.com` → `china`).
+fn site_id(url: &Url) -> String {
+    const SUFFIXES: [&str; 10] = [
+        "com", "cn", "net", "org", "gov", "edu", "co", "uk", "hk", "tw",
+    ];
+    let host = url.host_str().unwrap_or("site");
+    let mut labels: Vec<&str> = host.split('.').filter(|l| *l != "www").collect();
+    while labels.len() > 1 && labels.last().is_some_and(|l| SUFFIXES.contains(l)) {
+        labels.pop();
+    }
+    labels.last().copied().unwrap_or("site").to_owned()
+}
+
+/// The article rules worth writing: none unless the title is pinned (an article is found by
+/// its title), then every pinned field.
+fn pinned_article(choices: &[Choice]) -> Rules {
+    if !choices.iter().any(|c| c.field == "title" && c.pinned()) {
+        return Vec::new();
+    }
+    choices
+        .iter()
+        .filter(|c| c.pinned())
+        .map(|c| (c.field, c.selectors.clone()))
+        .collect()
+}
+
+/// The list rules worth writing: none unless item, title and link are all pinned.
+fn pinned_related(choices: &[Choice]) -> Rules {
+    let needed = ["item", "title", "link"];
+    let complete = needed
+        .iter()
+        .all(|f| choices.iter().any(|c| c.field == *f && c.pinned()));
+    if !complete {
+        return Vec::new();
+    }
+    choices
+        .iter()
+        .filter(|c| c.pinned())
+        .map(|c| (c.field, c.selectors.clone()))
+        .collect()
+}
+
+/// The table of each field: the selectors chosen, the pages they were right on, what they read.
+fn table(
+    article: &[Choice],
+    related: &[Choice],
+    pages: &[(Url, scraper::Html, AutoPage)],
+) -> String {
+    let mut out = String::from("pages:\n");
+    for (index, (url, _, found)) in pages.iter().enumerate() {
+        out.push_str(&format!("  {}. {url} ({:?})\n", index + 1, found.kind));
+    }
+    for (part, choices) in [("article", article), ("related", related)] {
+        for choice in choices {
+            let selectors = if choice.selectors.is_empty() {
+                "—".to_owned()
+            } else {
+                choice.selectors.join(" | ")
+            };
+            let verdict = if choice.pinned() {
+                String::new()
+            } else {
+                "  ← not pinned: stays on zero-config".to_owned()
+            };
+            out.push_str(&format!(
+                "{part}.{:<10} {selectors}  [{}/{} pages] {}{verdict}\n",
+                choice.field,
+                choice.right,
+                choice.pages,
+                choice.value.as_deref().unwrap_or("")
+            ));
+        }
+    }
+    out
+}
