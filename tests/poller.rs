@@ -341,3 +341,45 @@ async fn the_command_exits_0_1_or_2() {
         "{stderr}"
     );
 }
+
+/// A run of more sections than one batch (read, recorded and written together) polls every
+/// section once, writes every feed, and a second run finds nothing to rewrite.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_of_many_batches_writes_every_section_once() {
+    let mut h = Harness::new().await;
+    let demo = feedwright::demo::DEMO_CONFIG.replace("{base}", &h.server.base());
+    let head = &demo[..demo
+        .find("    follow: true")
+        .expect("the demo follows lists")];
+    let sections: String = (0..450)
+        .map(|i| {
+            format!(
+                "      - id: s{i}\n        urls: [\"{}/domestic/\"]\n",
+                h.server.base()
+            )
+        })
+        .collect();
+    let yaml = format!("{head}    sections:\n{sections}");
+    h.config = feedwright::config::Config::from_yaml(&yaml, h.dir.path()).expect("valid");
+    let first = h.run().await;
+    assert_eq!(first.sections.len(), 450);
+    assert!(
+        first.all_ok(),
+        "{:?}",
+        first.sections.iter().find(|s| s.is_err())
+    );
+    let domestic = expected("domestic", &h.server);
+    for i in [0, 199, 200, 449] {
+        let (_, atom) = h.feeds(&format!("s{i}"));
+        assert_eq!(atom.entries.len(), domestic.len(), "s{i}");
+    }
+    let second = h.run().await;
+    let rewritten = second
+        .sections
+        .iter()
+        .flatten()
+        .filter(|s| s.written.iter().any(|(_, w)| *w != Written::Unchanged))
+        .count();
+    assert!(second.all_ok());
+    assert_eq!(rewritten, 0);
+}

@@ -12,9 +12,11 @@
 //! 4. **finish** (`finish.rs`): every section's outcome is noted in history, and the files
 //!    beside the feeds (`status.json`, `index.html`, …) are written.
 //!
-//! A feed is never written from items history does not hold yet, a run commits its items
-//! once, and a failing section is reported while the others go on. The report tells the caller
-//! what happened to each section, in config order.
+//! Phases 1–3 run on batches of `BATCH_SECTIONS` sections, one batch after the other, so a
+//! run holds what one batch read, never what all its sections read, and commits once per
+//! batch. A feed is never written from items history does not hold yet, and a failing section
+//! is reported while the others go on. The report tells the caller what happened to each
+//! section, in config order.
 
 mod finish;
 mod halt;
@@ -33,6 +35,11 @@ use crate::publish::{PublishError, Written};
 use crate::render::FeedInfo;
 use crate::store::{Batch, Changes, Poll, Prune, Rendered, SectionStatus, Store, StoreError};
 use read::Read;
+
+/// Sections polled together: read concurrently, recorded in one transaction, written. Large
+/// enough to keep the fetches busy and the commits few, small enough that a run's memory
+/// does not grow with its number of sections.
+const BATCH_SECTIONS: usize = 200;
 
 /// How long a run waits for another run's lock before giving up.
 pub const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(5);
@@ -230,10 +237,16 @@ pub async fn run(config: &Config, options: &RunOptions) -> Result<RunReport, Run
         progress: Arc::clone(&options.progress),
         _lock: lock,
     });
-    let runs = on_each_section(&shared, selected, read::read).await;
-    let runs = record(&shared, runs);
-    halt::at(halt::Point::Committed);
-    let runs = on_each_section(&shared, runs, write).await;
+    // Every start page is known now: the progress bar's total grows only by followed pages.
+    let start_pages = selected
+        .iter()
+        .map(|&place| shared.place(place).1.urls.len())
+        .sum();
+    options.progress.pages_planned(start_pages);
+    let mut runs = Vec::with_capacity(selected.len());
+    for batch in selected.chunks(BATCH_SECTIONS) {
+        runs.extend(poll_batch(&shared, batch.to_vec()).await);
+    }
     finish::finish(&shared, &runs);
     Ok(RunReport {
         sections: runs
@@ -241,6 +254,16 @@ pub async fn run(config: &Config, options: &RunOptions) -> Result<RunReport, Run
             .map(|run| run.into_outcome(&shared))
             .collect(),
     })
+}
+
+/// Polls one batch of sections through read → record (one commit) → write. Only what a
+/// written or failed section reports outlives its batch, so a run's memory stays that of one
+/// batch however many sections it polls.
+async fn poll_batch(shared: &Arc<Shared>, batch: Vec<Place>) -> Vec<SectionRun> {
+    let runs = on_each_section(shared, batch, read::read).await;
+    let runs = record(shared, runs);
+    halt::at(halt::Point::Committed);
+    on_each_section(shared, runs, write).await
 }
 
 /// The robots.txt copies history kept; none when they cannot be read (the sites are asked).

@@ -95,7 +95,6 @@ async fn read_start_pages(
     let mut validated = Vec::new();
     let mut not_modified = 0;
     let mut fallbacks = 0;
-    shared.progress.pages_planned(section.urls.len());
     for url in &section.urls {
         let validators = shared
             .store()
