@@ -205,10 +205,6 @@ struct Cost {
     status: i32,
 }
 
-#[expect(
-    clippy::zombie_processes,
-    reason = "the child is reaped by wait4, which also reports its rusage"
-)]
 fn measure(server: &SiteServer, command: &mut Command) -> Cost {
     let before = server.total_hits();
     let started = Instant::now();
@@ -252,6 +248,10 @@ fn measure(server: &SiteServer, command: &mut Command) -> Cost {
 
 /// Runs `program args…` with its output discarded, and prints its CPU time (µs), peak
 /// resident memory (KiB) and exit status, as `wait4` reports them.
+#[expect(
+    clippy::zombie_processes,
+    reason = "the child is reaped by wait4, which also reports its rusage"
+)]
 fn launch(program: &str, args: &[String]) {
     let child = Command::new(program)
         .args(args)

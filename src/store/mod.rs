@@ -152,10 +152,11 @@ impl Store {
         // Settings first, the journal mode last: switching a new database to WAL then costs
         // no fsync of a rollback journal.
         self.conn.pragma_update(None, "synchronous", "NORMAL")?;
-        // Read through memory maps and a larger cache: a warm poll reads many small rows.
+        // A larger cache: a warm poll reads many small rows. No memory map: its pages count
+        // as the process's memory, which would then grow with the history (a run of 10,000
+        // sections touches every page of a 300 MiB file), for no CPU saved (BENCHMARKS.md).
         self.conn.pragma_update(None, "cache_size", -16_000)?;
-        self.conn
-            .pragma_update(None, "mmap_size", 256 * 1024 * 1024)?;
+        self.conn.pragma_update(None, "mmap_size", 0)?;
         self.conn.pragma_update(None, "foreign_keys", "ON")?;
         // The savepoint of each section keeps its undo pages in memory, not in a temporary file.
         self.conn.pragma_update(None, "temp_store", "MEMORY")?;
