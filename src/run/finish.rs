@@ -1,8 +1,9 @@
-//! The finish phase: the robots.txt copies the run read are kept, every section's outcome (and
-//! what its feeds were written from) is noted in history in one transaction, then the files
-//! beside the feeds are written for every configured section: `status.json`, `index.html`,
-//! `feeds.opml` and `feed.xsl`, each only if its bytes change. A failure here is logged, not fatal: the feeds are already written, and a
-//! section whose rendering was not noted is rendered again by the next poll.
+//! The finish phase: after each batch, every section's outcome (and what its feeds were
+//! written from) is noted in history in one transaction; at the end of the run, the
+//! robots.txt copies the run read are kept, then the files beside the feeds are written for
+//! every configured section: `status.json`, `index.html`, `feeds.opml` and `feed.xsl`, each
+//! only if its bytes change. A failure here is logged, not fatal: the feeds are already
+//! written, and a section whose rendering was not noted is rendered again by the next poll.
 
 use chrono::Utc;
 
@@ -13,15 +14,25 @@ use crate::publish::publish;
 use crate::render::{self, site};
 use crate::store::{Outcome, SectionStatus, Store, StoreError};
 
-/// Notes every section's outcome, then writes the site files.
-pub(super) fn finish(shared: &Shared, runs: &[SectionRun]) {
+/// Notes the outcome of every section of a batch, in one transaction. A failure is logged: the
+/// feeds are written, and a section whose rendering was not noted is rendered again next time.
+pub(super) fn note(shared: &Shared, runs: &[SectionRun]) {
+    let store = shared.store();
+    if let Err(error) = note_outcomes(shared, &store, runs) {
+        tracing::error!(error = %crate::error_chain(&error), "section outcomes not noted");
+    }
+}
+
+/// Keeps the robots.txt copies the run read, then writes the site files from every
+/// configured section's status.
+pub(super) fn finish(shared: &Shared) {
     let statuses = {
         let store = shared.store();
         let robots = shared.fetcher.robots_renewed();
         if let Err(error) = store.in_transaction(|store| store.keep_robots(&robots)) {
             tracing::warn!(error = %crate::error_chain(&error), "robots.txt copies not kept");
         }
-        note_outcomes(shared, &store, runs).and_then(|()| store.statuses())
+        store.statuses()
     };
     match statuses {
         Ok(mut statuses) => write_site_files(shared, |id| statuses.remove(id).unwrap_or_default()),

@@ -9,8 +9,9 @@
 //!    savepoint of its own;
 //! 3. **write** (concurrently): the feeds of each section whose items or settings changed are
 //!    rendered from history and published;
-//! 4. **finish** (`finish.rs`): every section's outcome is noted in history, and the files
-//!    beside the feeds (`status.json`, `index.html`, …) are written.
+//! 4. **finish** (`finish.rs`): every section's outcome is noted in history (after each
+//!    batch), and the files beside the feeds (`status.json`, `index.html`, …) are written (at
+//!    the end).
 //!
 //! Phases 1–3 run on batches of `BATCH_SECTIONS` sections, one batch after the other, so a
 //! run holds what one batch read, never what all its sections read, and commits once per
@@ -243,17 +244,14 @@ pub async fn run(config: &Config, options: &RunOptions) -> Result<RunReport, Run
         .map(|&place| shared.place(place).1.urls.len())
         .sum();
     options.progress.pages_planned(start_pages);
-    let mut runs = Vec::with_capacity(selected.len());
+    let mut sections = Vec::with_capacity(selected.len());
     for batch in selected.chunks(BATCH_SECTIONS) {
-        runs.extend(poll_batch(&shared, batch.to_vec()).await);
+        let runs = poll_batch(&shared, batch.to_vec()).await;
+        finish::note(&shared, &runs);
+        sections.extend(runs.into_iter().map(|run| run.into_outcome(&shared)));
     }
-    finish::finish(&shared, &runs);
-    Ok(RunReport {
-        sections: runs
-            .into_iter()
-            .map(|run| run.into_outcome(&shared))
-            .collect(),
-    })
+    finish::finish(&shared);
+    Ok(RunReport { sections })
 }
 
 /// Polls one batch of sections through read → record (one commit) → write. Only what a
