@@ -125,7 +125,7 @@ fn main() {
     );
 
     let ctx = TimeContext {
-        tz: chrono_tz::Asia::Shanghai,
+        tz: feedwright::normalize::zone::Zone::shanghai(),
         now: chrono::Utc::now(),
         format: None,
     };

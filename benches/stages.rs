@@ -27,7 +27,7 @@ fn stages(c: &mut Criterion) {
     let url =
         Url::parse("https://news.china.com/socialgd/10000169/20240506/46470275.html").unwrap();
     let ctx = time::TimeContext {
-        tz: site.timezone,
+        tz: site.timezone.clone(),
         now: "2024-06-28T09:30:00Z".parse().unwrap(),
         format: None,
     };

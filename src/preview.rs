@@ -47,7 +47,7 @@ pub struct ShownEntry {
 pub struct Preview {
     pub url: Url,
     pub site: String,
-    pub timezone: chrono_tz::Tz,
+    pub timezone: crate::normalize::zone::Zone,
     pub fields: Vec<FieldMatch>,
     /// Fields zero-config extraction filled because their selectors matched nothing (all of
     /// them for a site without selectors).
@@ -100,7 +100,7 @@ pub async fn preview(
         return Err(PreviewError::NotModified { url: url.clone() });
     };
     let ctx = time::TimeContext {
-        tz: site.timezone,
+        tz: site.timezone.clone(),
         now: page.fetched_at,
         format: site.article.published_format.as_deref(),
     };
@@ -109,7 +109,7 @@ pub async fn preview(
             .related
             .as_ref()
             .and_then(|l| l.published_format.as_deref()),
-        ..ctx
+        ..ctx.clone()
     };
     let found = extract_for_site(&page.text, site, Wanted::ArticleAndList);
     let extracted = found.extracted;
@@ -122,7 +122,7 @@ pub async fn preview(
     Ok(Preview {
         url: page.url.clone(),
         site: site.id.clone(),
-        timezone: site.timezone,
+        timezone: site.timezone.clone(),
         fields: diagnose(&page.text, &site.article, site.related.as_ref()),
         fallbacks: found.fallbacks,
         zero_config: site.is_zero_config(),

@@ -109,7 +109,7 @@ impl Source {
 pub async fn extract(
     source: &Source,
     fetch: &FetchSettings,
-    tz: chrono_tz::Tz,
+    tz: crate::normalize::zone::Zone,
 ) -> Result<Page, ExtractError> {
     let (url, text, fetched_at) = fetch_text(source, fetch).await?;
     let ctx = TimeContext {

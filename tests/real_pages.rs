@@ -275,7 +275,7 @@ fn score_list(folder: &str, label: &Label, scores: &mut Scores) {
 
 fn ctx() -> TimeContext<'static> {
     TimeContext {
-        tz: chrono_tz::Asia::Shanghai,
+        tz: feedwright::normalize::zone::Zone::shanghai(),
         now: chrono::Utc::now(),
         format: None,
     }

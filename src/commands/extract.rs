@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 
 use super::{CommandError, ExitStatus, Outcome};
-use crate::config::{Config, DEFAULT_TIMEZONE, FetchSettings};
+use crate::config::{Config, FetchSettings};
+use crate::normalize::zone::Zone;
 use crate::zero_config::{Source, extract};
 
 /// Fetch one page (or read a saved one) and show its article or list, found with no selectors.
@@ -41,9 +42,9 @@ pub async fn execute(args: ExtractArgs) -> Outcome {
 
 /// The fetch settings and the time zone: the configuration's (and its site's) when there is
 /// one, the defaults otherwise.
-fn settings(args: &ExtractArgs) -> Result<(FetchSettings, chrono_tz::Tz), CommandError> {
+fn settings(args: &ExtractArgs) -> Result<(FetchSettings, Zone), CommandError> {
     if args.site.is_none() && !args.config.exists() {
-        return Ok((FetchSettings::default(), DEFAULT_TIMEZONE));
+        return Ok((FetchSettings::default(), Zone::shanghai()));
     }
     let config = Config::load(&args.config)?;
     let tz = match &args.site {
@@ -51,12 +52,12 @@ fn settings(args: &ExtractArgs) -> Result<(FetchSettings, chrono_tz::Tz), Comman
             .sites
             .iter()
             .find(|s| &s.id == id)
-            .map(|s| s.timezone)
+            .map(|s| s.timezone.clone())
             .ok_or_else(|| crate::preview::PreviewError::UnknownSite(id.clone()))?,
         None => config
             .sites
             .first()
-            .map_or(DEFAULT_TIMEZONE, |s| s.timezone),
+            .map_or_else(Zone::shanghai, |s| s.timezone.clone()),
     };
     Ok((config.fetch, tz))
 }

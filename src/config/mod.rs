@@ -19,7 +19,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use chrono_tz::Tz;
+use crate::normalize::zone::Zone;
 use schemars::JsonSchema;
 use scraper::Selector;
 use serde::Deserialize;
@@ -31,8 +31,6 @@ pub use raw::parse_duration;
 
 /// Default number of items in each feed.
 pub const DEFAULT_MAX_ITEMS: usize = 100;
-/// Default time zone for times written without an offset.
-pub const DEFAULT_TIMEZONE: Tz = Tz::Asia__Shanghai;
 /// Default number of days an item stays in history after it was last seen.
 pub const DEFAULT_KEEP_DAYS: u32 = 90;
 /// Default per-request timeout.
@@ -172,7 +170,7 @@ pub fn default_user_agent() -> String {
 pub struct Site {
     pub id: String,
     pub title: String,
-    pub timezone: Tz,
+    pub timezone: Zone,
     pub article: ArticleRules,
     /// Selectors for the related/hot-news list of its pages (and the list of channel pages).
     pub related: Option<RelatedRules>,
@@ -359,7 +357,7 @@ sites:
         assert_eq!(config.output_dir, PathBuf::from("/srv/feeds"));
         assert_eq!(config.state_path, PathBuf::from("/srv/feedwright.db"));
         assert_eq!(config.max_items, DEFAULT_MAX_ITEMS);
-        assert_eq!(config.sites[0].timezone, Tz::Asia__Shanghai);
+        assert_eq!(config.sites[0].timezone, Zone::shanghai());
         assert!(config.fetch.user_agent.starts_with("feedwright/"));
     }
 

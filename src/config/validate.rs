@@ -7,15 +7,15 @@ use std::collections::HashSet;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
+use crate::normalize::zone::Zone;
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime};
-use chrono_tz::Tz;
 use scraper::Selector;
 use url::Url;
 
 use super::raw::{OneOrMany, RawArticle, RawConfig, RawFetch, RawRelated, RawSection, RawSite};
 use super::{
-    ArticleRules, Config, DEFAULT_KEEP_DAYS, DEFAULT_MAX_ITEMS, DEFAULT_TIMEZONE, FetchSettings,
-    Field, Fields, Format, Problem, RelatedRules, Section, Site, Target,
+    ArticleRules, Config, DEFAULT_KEEP_DAYS, DEFAULT_MAX_ITEMS, FetchSettings, Field, Fields,
+    Format, Problem, RelatedRules, Section, Site, Target,
 };
 use crate::output;
 
@@ -95,8 +95,8 @@ struct Ids {
 pub(super) fn validate(raw: RawConfig, base: &Path, problems: &mut Vec<Problem>) -> Config {
     let mut found = Problems::default();
     let root = Key::default();
-    let timezone = raw.timezone.as_deref().map_or(DEFAULT_TIMEZONE, |name| {
-        timezone(name, &root.field("timezone"), &mut found).unwrap_or(DEFAULT_TIMEZONE)
+    let timezone = raw.timezone.as_deref().map_or_else(Zone::shanghai, |name| {
+        timezone(name, &root.field("timezone"), &mut found).unwrap_or_else(Zone::shanghai)
     });
     let max_items = raw.max_items.unwrap_or(DEFAULT_MAX_ITEMS);
     if max_items == 0 {
@@ -172,23 +172,24 @@ fn fetch(raw: RawFetch, key: &Key, found: &mut Problems) -> FetchSettings {
     }
 }
 
-fn sites(raw: Option<Vec<RawSite>>, root: &Key, timezone: Tz, found: &mut Problems) -> Vec<Site> {
+fn sites(raw: Option<Vec<RawSite>>, root: &Key, timezone: Zone, found: &mut Problems) -> Vec<Site> {
     let key = root.field("sites");
     let raw = found.require_list(raw, root, "sites", "no sites configured");
     let mut ids = Ids::default();
     raw.into_iter()
         .enumerate()
-        .map(|(i, site)| self::site(site, &key.index(i), timezone, &mut ids, found))
+        .map(|(i, site)| self::site(site, &key.index(i), timezone.clone(), &mut ids, found))
         .collect()
 }
 
-fn site(raw: RawSite, key: &Key, timezone: Tz, ids: &mut Ids, found: &mut Problems) -> Site {
+fn site(raw: RawSite, key: &Key, timezone: Zone, ids: &mut Ids, found: &mut Problems) -> Site {
     let id = found.require(raw.id, key, "id").unwrap_or_default();
     check_id(&id, &key.field("id"), "site", &mut ids.sites, found);
     let title = found.require(raw.title, key, "title").unwrap_or_default();
-    let timezone = raw.timezone.as_deref().map_or(timezone, |name| {
-        self::timezone(name, &key.field("timezone"), found).unwrap_or(timezone)
-    });
+    let timezone = match raw.timezone.as_deref() {
+        Some(name) => self::timezone(name, &key.field("timezone"), found).unwrap_or(timezone),
+        None => timezone,
+    };
     let article = article(raw.article, &key.field("article"), found);
     let related = raw
         .related
@@ -282,8 +283,8 @@ fn section(
     }
 }
 
-fn timezone(name: &str, key: &Key, found: &mut Problems) -> Option<Tz> {
-    let parsed = name.parse::<Tz>().ok();
+fn timezone(name: &str, key: &Key, found: &mut Problems) -> Option<Zone> {
+    let parsed = Zone::named(name);
     if parsed.is_none() {
         found.report(
             key,

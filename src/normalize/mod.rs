@@ -6,6 +6,7 @@
 
 pub mod html;
 pub mod time;
+pub mod zone;
 
 use url::Url;
 
@@ -250,7 +251,7 @@ mod tests {
     #[test]
     fn a_day_is_made_as_precise_as_a_later_time_of_the_same_day() {
         let ctx = TimeContext {
-            tz: chrono_tz::Asia::Shanghai,
+            tz: zone::Zone::shanghai(),
             now: chrono::Utc::now(),
             format: None,
         };

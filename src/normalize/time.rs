@@ -9,21 +9,21 @@
 
 use std::sync::LazyLock;
 
+use super::zone::Zone;
 use chrono::{
     DateTime, Datelike, Duration, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, NaiveTime,
     TimeZone, Utc,
 };
-use chrono_tz::Tz;
 use regex::{Captures, Regex, RegexSet};
 
 /// How far ahead of the fetch a time may be before it is taken for a misreading.
 pub const MAX_FUTURE: Duration = Duration::days(1);
 
 /// What a time is resolved against.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct TimeContext<'a> {
     /// The zone of times written without an offset.
-    pub tz: Tz,
+    pub tz: Zone,
     /// The moment of the fetch: relative and year-less forms count from it.
     pub now: DateTime<Utc>,
     /// A chrono format pinned by the site (`published_format`), tried before everything else.
@@ -48,10 +48,10 @@ pub fn parse(text: &str, ctx: &TimeContext<'_>) -> Result<DateTime<FixedOffset>,
     let whole = cleaned.trim();
     let found = ctx
         .format
-        .and_then(|format| with_format(&cleaned, format, ctx.tz))
+        .and_then(|format| with_format(&cleaned, format, &ctx.tz))
         .or_else(|| epoch(whole))
-        .or_else(|| plain_local(whole).and_then(|naive| local(ctx.tz, naive)))
-        .or_else(|| machine(whole, ctx.tz))
+        .or_else(|| plain_local(whole).and_then(|naive| local(&ctx.tz, naive)))
+        .or_else(|| machine(whole, &ctx.tz))
         .or_else(|| scan(&cleaned, ctx));
     match found {
         Some(at) if at.with_timezone(&Utc) > ctx.now + MAX_FUTURE => Err(TimeError::InFuture {
@@ -113,7 +113,7 @@ fn clean(text: &str) -> String {
         .collect()
 }
 
-fn with_format(text: &str, format: &str, tz: Tz) -> Option<DateTime<FixedOffset>> {
+fn with_format(text: &str, format: &str, tz: &Zone) -> Option<DateTime<FixedOffset>> {
     text.char_indices().find_map(|(i, _)| {
         let rest = &text[i..];
         DateTime::parse_and_remainder(rest, format)
@@ -177,7 +177,7 @@ fn plain_local(text: &str) -> Option<NaiveDateTime> {
 /// A whole text in a machine form metadata uses: RFC 3339 (`2024-05-10T05:54:20+08:00`),
 /// the same without an offset (read in `tz`), or a bare date (`2024-05-10`, midnight in `tz`).
 /// Read without the regex scan, which reads these texts the same way.
-fn machine(text: &str, tz: Tz) -> Option<DateTime<FixedOffset>> {
+fn machine(text: &str, tz: &Zone) -> Option<DateTime<FixedOffset>> {
     if !text.starts_with(|c: char| c.is_ascii_digit()) || text.len() > 35 {
         return None;
     }
@@ -329,17 +329,17 @@ fn resolve(found: Found, ctx: &TimeContext<'_>) -> Option<DateTime<FixedOffset>>
     let now_local = ctx.now.with_timezone(&ctx.tz);
     match found {
         Found::Exact(at) => Some(at),
-        Found::Local(naive) => local(ctx.tz, naive),
+        Found::Local(naive) => local(&ctx.tz, naive),
         Found::Ago(ago) => Some((now_local - ago).fixed_offset()),
         Found::DaysAgo { days, time } => {
             let date = now_local.date_naive() - Duration::days(days);
-            local(ctx.tz, date.and_time(time))
+            local(&ctx.tz, date.and_time(time))
         }
         Found::YearLess { month, day, time } => {
             let limit = ctx.now + MAX_FUTURE;
             (0..8).find_map(|back| {
                 let date = NaiveDate::from_ymd_opt(now_local.year() - back, month, day)?;
-                local(ctx.tz, date.and_time(time)).filter(|at| at.with_timezone(&Utc) <= limit)
+                local(&ctx.tz, date.and_time(time)).filter(|at| at.with_timezone(&Utc) <= limit)
             })
         }
     }
@@ -347,7 +347,7 @@ fn resolve(found: Found, ctx: &TimeContext<'_>) -> Option<DateTime<FixedOffset>>
 
 /// A wall-clock time in `tz`; in a DST gap the first valid moment after it, when ambiguous the
 /// earlier one.
-fn local(tz: Tz, naive: NaiveDateTime) -> Option<DateTime<FixedOffset>> {
+fn local(tz: &Zone, naive: NaiveDateTime) -> Option<DateTime<FixedOffset>> {
     match tz.from_local_datetime(&naive) {
         LocalResult::Single(at) | LocalResult::Ambiguous(at, _) => Some(at.fixed_offset()),
         LocalResult::None => (1..=4).find_map(|quarters| {

@@ -165,7 +165,7 @@ fn read_start_page(
             .related
             .as_ref()
             .and_then(|r| r.published_format.as_deref()),
-        ..article_ctx
+        ..article_ctx.clone()
     };
     for entry in &extracted.entries {
         if let Some(story) = normalize::entry(entry, &page.url, &list_ctx) {
@@ -247,7 +247,7 @@ fn worth_fetching(
 /// moment of the fetch.
 fn article_context<'a>(site: &'a Site, page: &Page) -> TimeContext<'a> {
     TimeContext {
-        tz: site.timezone,
+        tz: site.timezone.clone(),
         now: page.fetched_at,
         format: site.article.published_format.as_deref(),
     }
