@@ -123,3 +123,75 @@ async fn add_refuses_bad_input_and_leaves_the_file_alone() {
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(std::fs::read_to_string(&config).unwrap(), "sites: [oops\n");
 }
+
+/// `--site` adds a section to a site already configured, below its other sections, and
+/// `--print` shows the new configuration without writing it; every other line stays.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn add_a_section_to_a_site_printed_then_written() {
+    let h = Harness::new().await;
+    let config = h.dir.path().join("config.yaml");
+    let yaml = feedwright::demo::DEMO_CONFIG.replace("{base}", &h.server.base());
+    let original = format!("# mine\n{yaml}");
+    std::fs::write(&config, &original).unwrap();
+    let channel = format!("{}/military/news/", h.server.base());
+    let args = |print: bool| {
+        let mut args = vec![
+            "add".to_owned(),
+            channel.clone(),
+            "--config".to_owned(),
+            config.to_str().unwrap().to_owned(),
+            "--site".to_owned(),
+            "chinacom".to_owned(),
+            "--section".to_owned(),
+            "army".to_owned(),
+            "--title".to_owned(),
+            "军事".to_owned(),
+        ];
+        if print {
+            args.push("--print".to_owned());
+        }
+        args
+    };
+    let run = |args: Vec<String>| async move {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        common::feedwright(&args).output().await.unwrap()
+    };
+    let printed = run(args(true)).await;
+    assert_eq!(
+        printed.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&printed.stderr)
+    );
+    assert!(String::from_utf8_lossy(&printed.stdout).contains("- id: \"army\""));
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), original);
+
+    let written = run(args(false)).await;
+    assert_eq!(
+        written.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&written.stderr)
+    );
+    let text = std::fs::read_to_string(&config).unwrap();
+    let loaded = Config::load(&config).expect("the config loads");
+    let site = &loaded.sites[0];
+    let ids: Vec<&str> = site.sections.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(ids, ["news", "domestic", "military", "army"]);
+    assert_eq!(site.sections[3].title, "军事");
+    let mut kept = original.lines();
+    let added: Vec<&str> = text
+        .lines()
+        .filter(|line| {
+            let mut probe = kept.clone();
+            if probe.next() == Some(*line) {
+                kept.next();
+                false
+            } else {
+                true
+            }
+        })
+        .collect();
+    assert_eq!(kept.next(), None, "every original line is kept, in order");
+    assert_eq!(added.len(), 4, "{added:?}");
+}

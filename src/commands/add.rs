@@ -136,11 +136,13 @@ pub async fn execute(args: AddArgs) -> Outcome {
             }))
         })?;
     }
-    let all_pinned = learned
-        .article
-        .iter()
-        .chain(&learned.related)
-        .all(|c| c.pinned() || c.pages == 0);
+    // A section added to a site keeps the site's selectors: nothing learned is written.
+    let all_pinned = args.site.is_some()
+        || learned
+            .article
+            .iter()
+            .chain(&learned.related)
+            .all(|c| c.pinned() || c.pages == 0);
     Ok(if all_pinned {
         ExitStatus::Success
     } else {
