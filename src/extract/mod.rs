@@ -185,7 +185,8 @@ pub enum Wanted {
 /// Extracts a page of a site: with its selectors where it has them, with zero-config
 /// extraction where it has none (no `article` or `related` rules at all, or none for one of
 /// the article's time, source and body) and, field by field, where its selectors match nothing
-/// on this page (a fallback, counted).
+/// on this page (a fallback, counted). A start page on which the list rules find entries and
+/// the article rules no title is a channel page: no article is looked for there.
 pub fn extract_for_site(html: &str, site: &Site, wanted: Wanted) -> SiteExtraction {
     let document = parse_document(html);
     let root = document.root_element();
@@ -194,6 +195,12 @@ pub fn extract_for_site(html: &str, site: &Site, wanted: Wanted) -> SiteExtracti
     let auto = std::cell::OnceCell::new();
     let auto = || auto.get_or_init(|| auto::extract(&document));
     let mut fallbacks = Vec::new();
+    let listed = match related {
+        Some(rules) if wanted == Wanted::ArticleAndList && !zero_config => {
+            Some(extract_entries(root, rules))
+        }
+        _ => None,
+    };
     let article = if zero_config {
         auto().article.clone()
     } else if article.title.is_empty() {
@@ -218,6 +225,9 @@ pub fn extract_for_site(html: &str, site: &Site, wanted: Wanted) -> SiteExtracti
                 }
                 Some(found)
             }
+            // The site's list rules find entries where its article rules find no title: a
+            // channel page, not an article whose template changed.
+            (None, _) if listed.as_ref().is_some_and(|l| !l.is_empty()) => None,
             (None, _) => {
                 let from_auto = auto().article.clone();
                 if from_auto.is_some() {
@@ -231,8 +241,8 @@ pub fn extract_for_site(html: &str, site: &Site, wanted: Wanted) -> SiteExtracti
         _ if wanted == Wanted::Article => Vec::new(),
         _ if zero_config => auto().entries.clone(),
         None => Vec::new(),
-        Some(rules) => {
-            let entries = extract_entries(root, rules);
+        Some(_) => {
+            let entries = listed.unwrap_or_default();
             if entries.is_empty() && !auto().entries.is_empty() {
                 fallbacks.push("related.item");
                 auto().entries.clone()
