@@ -507,7 +507,7 @@ fn main() {
             show(&paired_cold_floor)
         );
         println!(
-            "warm / cold (CPU): {:.1}%  (target < 5%){}, full downloads in the warm poll: {}",
+            "warm / cold (CPU): {:.1}%  (target <= 10%){}, full downloads in the warm poll: {}",
             100.0 * ratio(warm, cold),
             show(&paired_warm_cold),
             warm.hits.full
@@ -520,7 +520,7 @@ fn main() {
     if let Some(list) = &list {
         match &rsspls {
             Some(rsspls) => println!(
-                "list only: feedwright / rsspls (CPU per page): {:.2}  (target <= 0.5){}",
+                "list only: feedwright / rsspls (CPU per page): {:.2}  (target <= 0.40){}",
                 ratio(list, rsspls),
                 show(&paired_list_rsspls)
             ),
