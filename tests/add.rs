@@ -122,6 +122,20 @@ async fn add_refuses_bad_input_and_leaves_the_file_alone() {
     .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(std::fs::read_to_string(&config).unwrap(), "sites: [oops\n");
+    // A configuration that exists but cannot be read is not replaced by a new one.
+    let folder = h.dir.path().join("a-folder.yaml");
+    std::fs::create_dir(&folder).unwrap();
+    let out = common::feedwright(&[
+        "add",
+        &format!("{base}/domestic/"),
+        "--config",
+        folder.to_str().unwrap(),
+    ])
+    .output()
+    .await
+    .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(folder.is_dir());
 }
 
 /// `--site` adds a section to a site already configured, below its other sections, and

@@ -65,17 +65,22 @@ pub enum AddError {
 }
 
 pub async fn execute(args: AddArgs) -> Outcome {
-    let existing = match std::fs::read_to_string(&args.config) {
-        Ok(text) => {
-            // A file that does not load is never rewritten.
-            Config::load(&args.config)?;
-            Some(text)
+    // A file that does not load (or cannot be read) is never rewritten; only a missing one is
+    // started afresh.
+    let (existing, fetch) = match std::fs::read_to_string(&args.config) {
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            (None, FetchSettings::default())
         }
-        Err(_) => None,
-    };
-    let fetch = match &existing {
-        Some(_) => Config::load(&args.config)?.fetch,
-        None => FetchSettings::default(),
+        _ => {
+            let config = Config::load(&args.config)?;
+            let text = std::fs::read_to_string(&args.config).map_err(|source| {
+                crate::config::ConfigError::Read {
+                    path: args.config.clone(),
+                    source,
+                }
+            })?;
+            (Some(text), config.fetch)
+        }
     };
     let urls = web_urls(&args.urls).map_err(|e| CommandError::Add(Box::new(e)))?;
     let mut pages = Vec::new();
