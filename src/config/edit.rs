@@ -141,24 +141,44 @@ fn with_lines(lines: &[&str], after: usize, insert: &str) -> String {
     out
 }
 
-/// `text` with the site added at the end of its `sites:` list (a list started if there is none).
+/// What follows a top-level `sites` key on its line, comment aside: nothing (a block list
+/// follows), or `[]` (an empty flow list).
+fn sites_key_value(line: &str) -> Option<&str> {
+    let rest = line.strip_prefix("sites:")?;
+    let value = rest.split_once('#').map_or(rest, |(value, _)| value).trim();
+    (value.is_empty() || value == "[]").then_some(value)
+}
+
+/// `text` with the site added at the end of its `sites:` list (the list started if there is
+/// none, or if it is the empty `sites: []`).
 pub fn add_site(text: &str, site: &NewSite) -> String {
     let lines: Vec<&str> = text.lines().collect();
-    let Some(key) = lines.iter().position(|l| {
-        let l = l.trim_end();
-        l == "sites:" || l.starts_with("sites: #") || l.starts_with("sites:  #")
-    }) else {
-        let mut out = text.to_owned();
-        if !out.is_empty() && !out.ends_with('\n') {
-            out.push('\n');
+    let key = lines.iter().position(|l| sites_key_value(l).is_some());
+    match key {
+        Some(key) if sites_key_value(lines[key]) == Some("") => {
+            let (from, to) = block(&lines, key, 0);
+            let indent = item_indent(&lines, from, to).unwrap_or(2);
+            with_lines(&lines, to, &site_yaml(site, indent))
         }
-        out.push_str("sites:\n");
-        out.push_str(&site_yaml(site, 2));
-        return out;
-    };
-    let (from, to) = block(&lines, key, 0);
-    let indent = item_indent(&lines, from, to).unwrap_or(2);
-    with_lines(&lines, to, &site_yaml(site, indent))
+        Some(key) => {
+            let mut out = with_lines(&lines[..key], key, "sites:\n");
+            out.push_str(&site_yaml(site, 2));
+            for line in &lines[key + 1..] {
+                out.push_str(line);
+                out.push('\n');
+            }
+            out
+        }
+        None => {
+            let mut out = text.to_owned();
+            if !out.is_empty() && !out.ends_with('\n') {
+                out.push('\n');
+            }
+            out.push_str("sites:\n");
+            out.push_str(&site_yaml(site, 2));
+            out
+        }
+    }
 }
 
 /// `text` with the section added at the end of site `site_id`'s `sections:` list.
@@ -166,7 +186,7 @@ pub fn add_section(text: &str, site_id: &str, section: &NewSection) -> Result<St
     let lines: Vec<&str> = text.lines().collect();
     let key = lines
         .iter()
-        .position(|l| l.trim_end() == "sites:" || l.starts_with("sites: #"))
+        .position(|l| sites_key_value(l) == Some(""))
         .ok_or_else(|| EditError::NoSite(site_id.to_owned()))?;
     let (from, to) = block(&lines, key, 0);
     let sites_indent = item_indent(&lines, from, to).unwrap_or(2);
@@ -273,6 +293,20 @@ sites:
         assert!(out.starts_with(&CONFIG[..CONFIG.find("\n\n# trailing").unwrap()]));
         let value: serde_norway::Value = serde_norway::from_str(&out).unwrap();
         assert_eq!(value["sites"][2]["article"]["body"][1], ".y p");
+    }
+
+    #[test]
+    fn an_empty_or_missing_site_list_is_started() {
+        for text in [
+            "output_dir: feeds\nsites: []   # none yet\nstate: s.db\n",
+            "output_dir: feeds\n",
+        ] {
+            let out = add_site(text, &site());
+            let value: serde_norway::Value = serde_norway::from_str(&out).unwrap();
+            assert_eq!(value["sites"][0]["id"], "c", "{out}");
+            assert_eq!(value["output_dir"], "feeds");
+            assert_eq!(out.matches("sites:").count(), 1, "{out}");
+        }
     }
 
     #[test]
