@@ -11,8 +11,9 @@ use std::collections::HashSet;
 use ego_tree::NodeId;
 use scraper::{ElementRef, Html, Selector};
 
+use crate::config::Target;
 use crate::extract::auto::{AutoPage, byline};
-use crate::extract::plain_text;
+use crate::extract::{first_match, plain_text};
 
 /// One page and what zero-config extraction found on it.
 pub struct Sample<'a> {
@@ -223,12 +224,9 @@ fn right_pages(chosen: &[usize], outcomes: &[Vec<Option<bool>>]) -> usize {
         .count()
 }
 
-/// The first element under `scope` matched by `selector` that has text (or is a `meta`).
+/// The element a selector reads a text value from under `scope`, as extraction reads it.
 fn first_with_text(scope: ElementRef<'_>, selector: &Selector) -> Option<NodeId> {
-    scope
-        .select(selector)
-        .find(|el| !plain_text(*el).is_empty())
-        .map(|el| el.id())
+    first_match(scope, selector, &Target::Text).map(|(el, _)| el.id())
 }
 
 /// The list selectors: items, then the link (also the title) and the time inside each item.

@@ -407,13 +407,23 @@ pub fn diagnose(
 /// The first non-empty value among the alternatives, searched under `scope`.
 fn first_value(scope: ElementRef<'_>, fields: &[Field]) -> Option<String> {
     fields.iter().find_map(|field| {
-        scope.select(&field.selector).find_map(|el| {
-            let value = match &field.target {
-                Target::Text => plain_text(el),
-                Target::Attr(name) => collapse_whitespace(el.value().attr(name)?),
-            };
-            (!value.is_empty()).then_some(value)
-        })
+        first_match(scope, &field.selector, &field.target).map(|(_, value)| value)
+    })
+}
+
+/// The first element under `scope` that `selector` matches and whose `target` is not empty,
+/// with that value: how one selector alternative reads a value.
+pub fn first_match<'a>(
+    scope: ElementRef<'a>,
+    selector: &Selector,
+    target: &Target,
+) -> Option<(ElementRef<'a>, String)> {
+    scope.select(selector).find_map(|el| {
+        let value = match target {
+            Target::Text => plain_text(el),
+            Target::Attr(name) => collapse_whitespace(el.value().attr(name)?),
+        };
+        (!value.is_empty()).then_some((el, value))
     })
 }
 
