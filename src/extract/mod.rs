@@ -210,14 +210,10 @@ pub fn extract_for_site(html: &str, site: &Site, wanted: Wanted) -> SiteExtracti
             (Some(mut found), missing) => {
                 // Fields the site names no selectors for come from zero-config extraction as
                 // a matter of course; configured ones that matched nothing are fallbacks.
-                let unset = [
-                    ("article.published", &article.published),
-                    ("article.source", &article.source),
-                    ("article.body", &article.body),
-                ]
-                .into_iter()
-                .filter(|(_, fields)| fields.is_empty())
-                .map(|(name, _)| name);
+                let unset = optional_fields(article)
+                    .into_iter()
+                    .filter(|(_, fields)| fields.is_empty())
+                    .map(|(name, _)| name);
                 let wanting: Vec<&'static str> = missing.iter().copied().chain(unset).collect();
                 if let Some(from_auto) = auto().article.as_ref().filter(|_| !wanting.is_empty()) {
                     fill(&mut found, from_auto, &wanting);
@@ -257,6 +253,16 @@ pub fn extract_for_site(html: &str, site: &Site, wanted: Wanted) -> SiteExtracti
     }
 }
 
+/// The article's fields other than its title, as the configuration names them, with their
+/// selectors, in the order [`fill`] knows them.
+fn optional_fields(rules: &ArticleRules) -> [(&'static str, &[Field]); 3] {
+    [
+        ("article.published", &rules.published),
+        ("article.source", &rules.source),
+        ("article.body", &rules.body),
+    ]
+}
+
 /// Fills the `missing` fields of an article found with selectors from zero-config extraction.
 fn fill(article: &mut RawArticle, from_auto: &RawArticle, missing: &[&'static str]) {
     for field in missing {
@@ -293,15 +299,13 @@ fn extract_article(
         .iter()
         .find_map(|field| root.select(&field.selector).next())
         .map(|body| body_html_without(body, &|_| false));
-    let missing = [
-        ("article.published", &rules.published, selected.is_none()),
-        ("article.source", &rules.source, source.is_none()),
-        ("article.body", &rules.body, body.is_none()),
-    ]
-    .into_iter()
-    .filter(|(_, fields, absent)| !fields.is_empty() && *absent)
-    .map(|(name, _, _)| name)
-    .collect();
+    let absent = [selected.is_none(), source.is_none(), body.is_none()];
+    let missing = optional_fields(rules)
+        .into_iter()
+        .zip(absent)
+        .filter(|((_, fields), absent)| !fields.is_empty() && *absent)
+        .map(|((name, _), _)| name)
+        .collect();
     let mut published: Vec<String> = selected.into_iter().collect();
     published.extend(metadata_times(document));
     let article = RawArticle {
