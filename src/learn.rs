@@ -52,6 +52,37 @@ pub struct Learned {
     pub related: Vec<Choice>,
 }
 
+/// Rules to write: a configuration key and its selector alternatives.
+pub type Rules = Vec<(&'static str, Vec<String>)>;
+
+impl Learned {
+    /// The article rules worth writing: none unless the title is pinned (an article is found
+    /// by its title), then every pinned field.
+    pub fn article_rules(&self) -> Rules {
+        pinned(&self.article, &["title"])
+    }
+
+    /// The list rules worth writing: none unless item, title and link are all pinned.
+    pub fn related_rules(&self) -> Rules {
+        pinned(&self.related, &["item", "title", "link"])
+    }
+}
+
+/// Every pinned field of `choices`, when all of `required` are pinned; nothing otherwise.
+fn pinned(choices: &[Choice], required: &[&str]) -> Rules {
+    let complete = required
+        .iter()
+        .all(|f| choices.iter().any(|c| c.field == *f && c.pinned()));
+    if !complete {
+        return Vec::new();
+    }
+    choices
+        .iter()
+        .filter(|c| c.pinned())
+        .map(|c| (c.field, c.selectors.clone()))
+        .collect()
+}
+
 /// How many lists' items a list selector must find (and how few others it may add).
 const ITEM_SHARE: f64 = 0.8;
 

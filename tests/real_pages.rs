@@ -399,19 +399,12 @@ fn learned_selectors_on_the_other_pages_of_each_site() {
             document: &document,
             found: &found,
         }]);
-        let pinned = |choices: &[feedwright::learn::Choice]| -> edit::Rules {
-            choices
-                .iter()
-                .filter(|c| c.pinned())
-                .map(|c| (c.field, c.selectors.clone()))
-                .collect()
-        };
         let yaml = edit::add_site(
             "output_dir: feeds\nstate: s.db\n",
             &edit::NewSite {
                 id: "site".into(),
                 title: site.clone(),
-                article: pinned(&learned.article),
+                article: learned.article_rules(),
                 related: Vec::new(),
                 follow: false,
                 section: edit::NewSection {
@@ -441,7 +434,8 @@ fn learned_selectors_on_the_other_pages_of_each_site() {
             score_article(folder, label, &mut auto_scores);
             pages_scored += 1;
         }
-        let selectors: Vec<String> = pinned(&learned.article)
+        let selectors: Vec<String> = learned
+            .article_rules()
             .iter()
             .map(|(field, s)| format!("{field}: {}", s.join(" | ")))
             .collect();

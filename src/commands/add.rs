@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use url::Url;
 
 use super::{CommandError, ExitStatus, Outcome};
-use crate::config::edit::{self, NewSection, NewSite, Rules};
+use crate::config::edit::{self, NewSection, NewSite};
 use crate::config::{Config, FetchSettings};
 use crate::extract::auto::{self, AutoPage};
 use crate::learn::{Choice, Sample, learn};
@@ -103,8 +103,8 @@ pub async fn execute(args: AddArgs) -> Outcome {
         .collect();
     let learned = learn(&samples);
     super::say_raw(&table(&learned.article, &learned.related, &pages));
-    let article = pinned_article(&learned.article);
-    let related = pinned_related(&learned.related);
+    let article = learned.article_rules();
+    let related = learned.related_rules();
     let section = NewSection {
         id: args.section.clone().unwrap_or_else(|| "news".to_owned()),
         title: args.site.as_ref().and(args.title.clone()),
@@ -183,35 +183,6 @@ fn site_id(url: &Url) -> String {
         labels.pop();
     }
     labels.last().copied().unwrap_or("site").to_owned()
-}
-
-/// The article rules worth writing: none unless the title is pinned (an article is found by
-/// its title), then every pinned field.
-fn pinned_article(choices: &[Choice]) -> Rules {
-    if !choices.iter().any(|c| c.field == "title" && c.pinned()) {
-        return Vec::new();
-    }
-    choices
-        .iter()
-        .filter(|c| c.pinned())
-        .map(|c| (c.field, c.selectors.clone()))
-        .collect()
-}
-
-/// The list rules worth writing: none unless item, title and link are all pinned.
-fn pinned_related(choices: &[Choice]) -> Rules {
-    let needed = ["item", "title", "link"];
-    let complete = needed
-        .iter()
-        .all(|f| choices.iter().any(|c| c.field == *f && c.pinned()));
-    if !complete {
-        return Vec::new();
-    }
-    choices
-        .iter()
-        .filter(|c| c.pinned())
-        .map(|c| (c.field, c.selectors.clone()))
-        .collect()
 }
 
 /// The table of each field: the selectors chosen, the pages they were right on, what they read.

@@ -6,6 +6,8 @@
 use std::io::Write;
 use std::path::Path;
 
+use crate::learn::Rules;
+
 /// A change that cannot be made to the file as it is written.
 #[derive(Debug, thiserror::Error)]
 pub enum EditError {
@@ -16,9 +18,6 @@ pub enum EditError {
     )]
     Unusual(String),
 }
-
-/// The selectors of one part of a site (`article:` or `related:`): keys and alternatives.
-pub type Rules = Vec<(&'static str, Vec<String>)>;
 
 /// A section to add: its id, optional title and start URLs.
 pub struct NewSection {
