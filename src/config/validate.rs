@@ -7,7 +7,6 @@ use std::collections::HashSet;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
-use crate::normalize::zone::Zone;
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime};
 use scraper::Selector;
 use url::Url;
@@ -17,6 +16,7 @@ use super::{
     ArticleRules, Config, DEFAULT_KEEP_DAYS, DEFAULT_MAX_ITEMS, FetchSettings, Field, Fields,
     Format, Problem, RelatedRules, Section, Site, Target,
 };
+use crate::normalize::zone::Zone;
 use crate::output;
 
 /// A key path as problems name it: `sites[0].sections[1].urls[0]`.

@@ -9,12 +9,13 @@
 
 use std::sync::LazyLock;
 
-use super::zone::Zone;
 use chrono::{
     DateTime, Datelike, Duration, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, NaiveTime,
     TimeZone, Utc,
 };
 use regex::{Captures, Regex, RegexSet};
+
+use super::zone::Zone;
 
 /// How far ahead of the fetch a time may be before it is taken for a misreading.
 pub const MAX_FUTURE: Duration = Duration::days(1);
