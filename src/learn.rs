@@ -177,20 +177,13 @@ fn visible<'a>(scope: ElementRef<'a>) -> impl Iterator<Item = ElementRef<'a>> {
 
 /// The selectors for one element per page: the alternatives that make the most pages right.
 fn single(field: &'static str, targets: &[(&Html, NodeId)]) -> Choice {
-    let mut pool: Vec<String> = Vec::new();
-    for (document, target) in targets {
-        if let Some(el) = document.tree.get(*target).and_then(ElementRef::wrap) {
-            for candidate in candidates(el, None) {
-                if !pool.contains(&candidate) {
-                    pool.push(candidate);
-                }
-            }
-        }
-    }
-    let compiled: Vec<(String, Selector)> = pool
-        .into_iter()
-        .filter_map(|s| Selector::parse(&s).ok().map(|c| (s, c)))
-        .collect();
+    let compiled = compiled(
+        targets
+            .iter()
+            .filter_map(|(document, target)| document.tree.get(*target))
+            .filter_map(ElementRef::wrap)
+            .map(|el| (el, None)),
+    );
     // For each candidate and page: nothing matched, or whether the first match is the target.
     let outcomes: Vec<Vec<Option<bool>>> = compiled
         .iter()
@@ -273,9 +266,8 @@ fn list(samples: &[&Sample<'_>]) -> Vec<Choice> {
     else {
         return Vec::new();
     };
-    let item_choice = candidates(item, None)
+    let item_choice = compiled([(item, None)].into_iter())
         .into_iter()
-        .filter_map(|s| Selector::parse(&s).ok().map(|c| (s, c)))
         .map(|(text, selector)| {
             let right = samples.iter().filter(|s| finds_items(s, &selector)).count();
             (right, text, selector)
@@ -372,27 +364,20 @@ fn inside_items(
                 .collect()
         })
         .collect();
-    let mut pool: Vec<String> = Vec::new();
-    for (item, wanted) in pages.iter().flatten().take(5) {
-        if let Some(el) = item.tree().get(*wanted).and_then(ElementRef::wrap) {
-            for candidate in candidates(el, Some(item.id())) {
-                if !pool.contains(&candidate) {
-                    pool.push(candidate);
-                }
-            }
-        }
-    }
+    let pool = compiled(pages.iter().flatten().take(5).filter_map(|(item, wanted)| {
+        let el = item.tree().get(*wanted).and_then(ElementRef::wrap)?;
+        Some((el, Some(item.id())))
+    }));
     let with_targets = pages.iter().filter(|p| !p.is_empty()).count();
     let best = pool
         .iter()
-        .filter_map(|s| Selector::parse(s).ok().map(|c| (s, c)))
         .map(|(text, selector)| {
             let right = pages
                 .iter()
                 .filter(|targets| {
                     let hits = targets
                         .iter()
-                        .filter(|(item, wanted)| first_with_text(*item, &selector) == Some(*wanted))
+                        .filter(|(item, wanted)| first_with_text(*item, selector) == Some(*wanted))
                         .count();
                     !targets.is_empty() && hits as f64 >= ITEM_SHARE * targets.len() as f64
                 })
@@ -422,6 +407,24 @@ fn inside_items(
             value,
         },
     }
+}
+
+/// The candidate selectors of every element given (each below its `within`, when given),
+/// each once, in the order found, compiled.
+fn compiled<'a>(
+    elements: impl Iterator<Item = (ElementRef<'a>, Option<NodeId>)>,
+) -> Vec<(String, Selector)> {
+    let mut pool: Vec<String> = Vec::new();
+    for (el, within) in elements {
+        for candidate in candidates(el, within) {
+            if !pool.contains(&candidate) {
+                pool.push(candidate);
+            }
+        }
+    }
+    pool.into_iter()
+        .filter_map(|s| Selector::parse(&s).ok().map(|c| (s, c)))
+        .collect()
 }
 
 /// Selectors that may pick `el`, most durable first: its id, its tag with each of its classes,
