@@ -65,7 +65,7 @@ fn size(path: &Path) -> u64 {
 
 fn checkpointed(path: &Path, store: Store) -> Store {
     drop(store);
-    Store::open(path).expect("the history opens")
+    Store::open_file(path).expect("the history opens")
 }
 
 fn main() {
@@ -77,7 +77,7 @@ fn main() {
     let items = option("--items", 1000);
     let dir = tempfile::tempdir().expect("a temporary folder");
     let path = dir.path().join("feedwright.db");
-    let mut store = Store::open(&path).expect("the history opens");
+    let mut store = Store::open_file(&path).expect("the history opens");
     let start: DateTime<FixedOffset> = "2024-01-01T08:00:00+08:00".parse().expect("a time");
     let now = start + chrono::Duration::days(1);
     let keep_all = Prune {

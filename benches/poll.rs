@@ -19,7 +19,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use feedwright::demo::{Hits, Resource, SiteServer};
+use feedwright::demo::synthetic::Synthetic;
+use feedwright::demo::{Hits, SiteServer};
 use futures::StreamExt;
 
 struct Options {
@@ -34,6 +35,16 @@ struct Options {
 impl Options {
     fn runs(&self, workload: &str) -> bool {
         self.only.is_empty() || self.only.iter().any(|w| w == workload)
+    }
+}
+
+impl From<&Options> for Synthetic {
+    fn from(options: &Options) -> Synthetic {
+        Synthetic {
+            sections: options.sections,
+            entries: options.entries,
+            follow: options.follow,
+        }
     }
 }
 
@@ -71,118 +82,6 @@ fn options() -> Options {
             .find(|p| Command::new(p).arg("--version").output().is_ok());
     }
     options
-}
-
-const PARAGRAPH: &str = "美国驻北约大使朱莉安·史密斯于5月3日在接受日本广播协会（NHK）的线上专访时，澄清了有关北约计划在日本设立办事处的传言。她表示当前并未考虑开设办事处，而是专注于其他更为实际的合作措施。";
-
-fn header(title: &str) -> String {
-    let nav: String = (0..30)
-        .map(|i| format!(r#"<li><a href="/channel{i}/">频道{i}</a></li>"#))
-        .collect();
-    format!(
-        r#"<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{title}_新闻频道_中华网</title>
-<link rel="stylesheet" href="/css/news.css"><script>var _hmt=_hmt||[];(function(){{var hm=document.createElement("script");hm.src="https://hm.example/hm.js";}})();</script></head>
-<body><div class="chan_header"><a class="logo" href="https://www.china.com/">中华网 china.com</a><ul class="nav">{nav}</ul></div>"#
-    )
-}
-
-fn footer() -> String {
-    let links: String = (0..40)
-        .map(|i| format!(r#"<a href="/about/{i}.html">关于我们{i}</a> "#))
-        .collect();
-    format!(r#"<div class="footer">{links}<p>Copyright &copy; 中华网</p></div></body></html>"#)
-}
-
-fn time(section: usize, entry: usize) -> String {
-    let minutes = (section * 7 + entry * 13) % 1440;
-    format!(
-        "2024-06-28 {:02}:{:02}:{:02}",
-        minutes / 60,
-        minutes % 60,
-        (section + entry) % 60
-    )
-}
-
-fn entry(href: &str, title: &str, time: &str) -> String {
-    format!(
-        r#"<li><h3 class="item_title"><a href="{href}" target="_blank">{title}</a></h3><div class="item_info"><a href="{href}" class="item_short">{title}</a><em class="item_time">{time}</em></div></li>"#
-    )
-}
-
-/// The synthetic site: per section a channel page whose first `follow` entries are articles on
-/// this host (followed) and the others on another host name (listed only).
-fn site(options: &Options, other_host: &str) -> HashMap<String, Resource> {
-    let mut pages = HashMap::new();
-    for s in 0..options.sections {
-        let entries: String = (0..options.entries)
-            .map(|e| {
-                let href = if e < options.follow {
-                    format!("/s{s}/a{e}.html")
-                } else {
-                    format!("{other_host}/s{s}/a{e}.html")
-                };
-                entry(
-                    &href,
-                    &format!("第{s}频道新闻{e}：北约暂未考虑在日设办事处"),
-                    &time(s, e),
-                )
-            })
-            .collect();
-        let list = format!(
-            r#"{}<div class="wp_title">频道{s}</div><ul class="item_list">{entries}</ul>{}"#,
-            header(&format!("频道{s}")),
-            footer()
-        );
-        pages.insert(format!("/s{s}/"), Resource::html(list));
-        for e in 0..options.follow {
-            let body: String = (0..8).map(|p| format!("<p>{PARAGRAPH}{p}</p>")).collect();
-            let hot: String = (0..10)
-                .map(|h| {
-                    entry(
-                        &format!("/hot/{h}.html"),
-                        &format!("热点新闻{h}"),
-                        &time(s, h),
-                    )
-                })
-                .collect();
-            let article = format!(
-                r#"{}<h1 id="chan_newsTitle">第{s}频道新闻{e}：北约暂未考虑在日设办事处</h1>
-<div id="chan_newsInfo"><div class="chan_newsInfo_link">关键词：</div>{}&nbsp;&nbsp;<span class="chan_newsInfo_source"><a href="https://www.guancha.cn/">观察者网</a></span></div>
-<div id="chan_newsDetail">{body}<p><img src="/p.gif" data-original="/img/{s}/{e}.jpg"></p><p>（责任编辑：卢其龙 CN070）</p></div>
-<div class="chan_hot"><ul class="item_list">{hot}</ul></div>{}"#,
-                header("文章"),
-                time(s, e),
-                footer()
-            );
-            pages.insert(format!("/s{s}/a{e}.html"), Resource::html(article));
-        }
-    }
-    pages
-}
-
-fn feedwright_config(options: &Options, base: &str, follow: bool) -> String {
-    let mut yaml = format!(
-        r##"fetch: {{ per_host_delay: 0ms, retries: 0, concurrency: 4 }}
-sites:
-  - id: bench
-    title: 中华网
-    article:
-      title: "h1#chan_newsTitle"
-      published: "#chan_newsInfo"
-      source: ".chan_newsInfo_source"
-      body: "#chan_newsDetail"
-    related: {{ item: ".item_list li", title: "h3.item_title a", link: "h3.item_title a", published: ".item_time" }}
-    follow: {follow}
-    sections:
-"##
-    );
-    for s in 0..options.sections {
-        let _ = writeln!(
-            yaml,
-            "      - {{ id: s{s}, title: 频道{s}, urls: [\"{base}/s{s}/\"] }}"
-        );
-    }
-    yaml
 }
 
 fn rsspls_config(options: &Options, base: &str, output: &Path) -> String {
@@ -357,7 +256,7 @@ fn main() {
         .expect("the server starts");
     let base = server.base();
     let other_host = base.replace("127.0.0.1", "localhost");
-    for (path, page) in site(&options, &other_host) {
+    for (path, page) in Synthetic::from(&options).pages(&other_host) {
         server.set(&path, page);
     }
     let dir = tempfile::tempdir().expect("a temporary folder");
@@ -409,11 +308,11 @@ fn main() {
         }
         let follow_config = write(
             &format!("{rep}/follow/config.yaml"),
-            &feedwright_config(&options, &base, true),
+            &Synthetic::from(&options).config(&base, true),
         );
         let list_config = write(
             &format!("{rep}/list/config.yaml"),
-            &feedwright_config(&options, &base, false),
+            &Synthetic::from(&options).config(&base, false),
         );
         if options.runs("follow") {
             runs[0].push(measure(&server, &mut run(&follow_config)));

@@ -69,7 +69,7 @@ fn stages(c: &mut Criterion) {
 /// A new history in a temporary folder (deleted with the returned guard).
 fn empty_history() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("bench.db")).unwrap();
+    let store = Store::open_file(&dir.path().join("bench.db")).unwrap();
     (dir, store)
 }
 

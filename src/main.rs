@@ -5,7 +5,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use feedwright::commands::{
     self, Global, Runtime, add::AddArgs, block_on, check::CheckArgs, demo::DemoArgs,
-    extract::ExtractArgs, preview::PreviewArgs, run::RunArgs, serve::ServeArgs, watch::WatchArgs,
+    extract::ExtractArgs, migrate::MigrateArgs, preview::PreviewArgs, run::RunArgs,
+    serve::ServeArgs, watch::WatchArgs,
 };
 
 /// mimalloc instead of the system allocator: parsing HTML makes many small, short-lived
@@ -35,6 +36,7 @@ enum Command {
     Schema,
     Serve(ServeArgs),
     Watch(WatchArgs),
+    Migrate(MigrateArgs),
     Demo(DemoArgs),
 }
 
@@ -46,6 +48,7 @@ fn main() -> ExitCode {
         | Command::Add(_)
         | Command::Check(_)
         | Command::Preview(_)
+        | Command::Migrate(_)
         | Command::Schema => Runtime::OneThread,
         Command::Run(_) | Command::Serve(_) | Command::Watch(_) | Command::Demo(_) => {
             Runtime::Workers
@@ -61,6 +64,7 @@ fn main() -> ExitCode {
             Command::Schema => commands::schema::execute(),
             Command::Serve(args) => commands::serve::execute(args).await,
             Command::Watch(args) => commands::watch::execute(args).await,
+            Command::Migrate(args) => commands::migrate::execute(args).await,
             Command::Demo(args) => commands::demo::execute(args).await,
         }
     }))

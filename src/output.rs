@@ -120,6 +120,29 @@ pub enum OutputFile {
     Site(SiteFile),
 }
 
+impl OutputFile {
+    /// The file's media type, as it is stored in a bucket.
+    pub fn media_type(self) -> String {
+        match self {
+            OutputFile::Feed(format) => format!("{}; charset=utf-8", format.media_type()),
+            OutputFile::Site(file) => file.media_type().to_owned(),
+        }
+    }
+
+    /// How long a CDN in front of a bucket may keep the file: a feed or a page for five
+    /// minutes (a poll interval's order), `status.json` not at all (monitoring wants it
+    /// fresh), the stylesheet for a day (it changes only with feedwright).
+    pub fn cache_control(self) -> &'static str {
+        match self {
+            OutputFile::Feed(_) | OutputFile::Site(SiteFile::Index | SiteFile::Opml) => {
+                "public, max-age=300"
+            }
+            OutputFile::Site(SiteFile::Status) => "no-cache",
+            OutputFile::Site(SiteFile::Stylesheet) => "public, max-age=86400",
+        }
+    }
+}
+
 /// Every file `config` makes feedwright write, by name.
 pub fn every_file(config: &Config) -> HashMap<String, OutputFile> {
     let feeds = config.sections().flat_map(|(_, section)| {

@@ -33,10 +33,10 @@ struct Served {
     opml_absolute: bool,
 }
 
-/// The HTTP application serving `config`'s feeds folder.
-pub fn router(config: &Config) -> Router {
+/// The HTTP application serving the feeds folder `dir` of `config`.
+pub fn router(dir: &std::path::Path, config: &Config) -> Router {
     let served = Arc::new(Served {
-        dir: config.output_dir.clone(),
+        dir: dir.to_owned(),
         files: output::every_file(config),
         opml_absolute: config.base_url.is_none(),
     });
@@ -149,8 +149,7 @@ fn content_type(kind: OutputFile, request: &HeaderMap) -> String {
         OutputFile::Feed(Format::Rss | Format::Atom) if browser => {
             "application/xml; charset=utf-8".to_owned()
         }
-        OutputFile::Feed(format) => format!("{}; charset=utf-8", format.media_type()),
-        OutputFile::Site(file) => file.media_type().to_owned(),
+        _ => kind.media_type(),
     }
 }
 

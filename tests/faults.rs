@@ -219,8 +219,8 @@ async fn one_bad_page_never_takes_the_section_down() {
         .as_ref()
         .expect("the section is written despite its bad pages");
 
-    let rss_path = config.output_dir.join("faults.rss");
-    let atom_path = config.output_dir.join("faults.atom");
+    let rss_path = config.output.folder().unwrap().join("faults.rss");
+    let atom_path = config.output.folder().unwrap().join("faults.atom");
     common::validate_rss(&rss_path);
     common::validate_atom(&atom_path);
     let atom = common::parse_feed(&atom_path);
@@ -350,9 +350,10 @@ async fn status_json_tells_each_sections_health() {
     );
     let report = run(&config, &RunOptions::default()).await.unwrap();
     assert!(!report.all_ok());
-    let status: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(config.output_dir.join("status.json")).unwrap())
-            .unwrap();
+    let status: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(config.output.folder().unwrap().join("status.json")).unwrap(),
+    )
+    .unwrap();
     let sections = status["sections"].as_array().unwrap();
     let ids: Vec<&str> = sections.iter().map(|s| s["id"].as_str().unwrap()).collect();
     assert_eq!(ids, ["news", "domestic", "military"]);
@@ -367,6 +368,49 @@ async fn status_json_tells_each_sections_health() {
         "{error}"
     );
     assert!(military["last_error_at"].is_string());
+}
+
+/// Failures back off: each failure in a row doubles the delay before the section's next
+/// poll (shown in `status.json`), and the first success resets it to the section's `every`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failures_back_off_and_a_success_resets_the_schedule() {
+    let server = SiteServer::bundled().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = server.config(dir.path()).unwrap();
+    let options = RunOptions {
+        every: Duration::from_secs(15 * 60),
+        ..RunOptions::default()
+    };
+    let page = server.get("/military/news/").unwrap();
+    server.set(
+        "/military/news/",
+        Resource::status(StatusCode::INTERNAL_SERVER_ERROR),
+    );
+    let military = || -> serde_json::Value {
+        let status: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(config.output.folder().unwrap().join("status.json")).unwrap(),
+        )
+        .unwrap();
+        status["sections"][2].clone()
+    };
+    let delay = |section: &serde_json::Value, since: &str| {
+        let at = |key: &str| {
+            chrono::DateTime::parse_from_rfc3339(section[key].as_str().unwrap()).unwrap()
+        };
+        (at("next_poll") - at(since)).num_minutes()
+    };
+    for (failures, minutes) in [(1, 30), (2, 60), (3, 120)] {
+        assert!(!run(&config, &options).await.unwrap().all_ok());
+        let section = military();
+        assert_eq!(section["failures"], failures);
+        assert_eq!(section["every_seconds"], 900);
+        assert_eq!(delay(&section, "last_error_at"), minutes, "{section}");
+    }
+    server.set("/military/news/", page);
+    assert!(run(&config, &options).await.unwrap().all_ok());
+    let section = military();
+    assert_eq!(section["failures"], 0);
+    assert_eq!(delay(&section, "last_success"), 15, "{section}");
 }
 
 /// A byte order mark beats every label, as in browsers: articles whose bytes start with a
@@ -423,7 +467,13 @@ async fn a_byte_order_mark_beats_the_charset_labels() {
     let summary = report.sections[0].as_ref().expect("the section is written");
     assert!(summary.failed_urls.is_empty(), "{summary:?}");
     for ext in ["rss", "atom"] {
-        let feed = common::parse_feed(&config.output_dir.join(format!("faults.{ext}")));
+        let feed = common::parse_feed(
+            &config
+                .output
+                .folder()
+                .unwrap()
+                .join(format!("faults.{ext}")),
+        );
         assert_eq!(feed.entries.len(), pages.len(), "{ext}");
         for (path, _, title, _) in &pages {
             let entry = feed

@@ -408,7 +408,7 @@ async fn a_run_killed_at_any_point_leaves_a_state_the_next_run_completes() {
             "{point:?}: {}",
             String::from_utf8_lossy(&next.stderr)
         );
-        let db = rusqlite::Connection::open(&h.config.state_path).unwrap();
+        let db = rusqlite::Connection::open(common::state_file(&h.config)).unwrap();
         let check: String = db
             .query_row("PRAGMA integrity_check", [], |r| r.get(0))
             .unwrap();
@@ -432,7 +432,7 @@ async fn a_run_killed_at_any_point_leaves_a_state_the_next_run_completes() {
             NEW_TITLE,
             "{point:?}"
         );
-        let leftovers: Vec<_> = std::fs::read_dir(&h.config.output_dir)
+        let leftovers: Vec<_> = std::fs::read_dir(h.config.output.folder().unwrap())
             .unwrap()
             .filter_map(Result::ok)
             .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
@@ -510,7 +510,7 @@ async fn robots_txt_is_kept_for_a_day_then_asked_for_conditionally() {
         Some(feedwright::error_chain(error).contains("disallowed by robots.txt"))
     };
     let age_the_copy = || {
-        rusqlite::Connection::open(&h.config.state_path)
+        rusqlite::Connection::open(common::state_file(&h.config))
             .unwrap()
             .execute(
                 "UPDATE robots SET fetched_at = '2000-01-01T00:00:00+00:00'",

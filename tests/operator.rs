@@ -433,5 +433,8 @@ async fn run_with_an_unknown_section_exits_2_naming_it() {
         String::from_utf8_lossy(&out.stdout)
     );
     assert_eq!(h.server.total_hits().requests, 0, "nothing was fetched");
-    assert!(!h.config.output_dir.exists(), "nothing was written");
+    assert!(
+        !h.config.output.folder().unwrap().exists(),
+        "nothing was written"
+    );
 }

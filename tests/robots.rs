@@ -88,7 +88,7 @@ fn refused(server: &SiteServer, config: &Config, report: &RunReport) -> String {
         "asked once: {error}"
     );
     assert!(
-        !config.output_dir.join("polite.atom").exists(),
+        !config.output.folder().unwrap().join("polite.atom").exists(),
         "no feed is written"
     );
     assert!(
@@ -128,7 +128,7 @@ async fn a_robots_txt_answering_500_allows_no_page() {
     assert!(report.all_ok(), "{:?}", report.sections);
     assert_eq!(server.hits("/robots.txt").requests, 2, "asked again");
     assert_eq!(page_requests(&server), 3);
-    let atom = common::parse_feed(&config.output_dir.join("polite.atom"));
+    let atom = common::parse_feed(&config.output.folder().unwrap().join("polite.atom"));
     assert_eq!(atom.entries.len(), 2);
 }
 
@@ -167,7 +167,7 @@ async fn a_missing_robots_txt_allows_every_page() {
         assert_eq!(server.hits(page).full, 1, "{page}");
     }
     assert_eq!(server.hits("/robots.txt").requests, 1);
-    let atom = common::parse_feed(&config.output_dir.join("polite.atom"));
+    let atom = common::parse_feed(&config.output.folder().unwrap().join("polite.atom"));
     let titles: Vec<String> = atom.entries.iter().map(common::title).collect();
     assert_eq!(
         titles,

@@ -19,7 +19,7 @@ async fn served() -> (Harness, String) {
     assert!(h.run().await.all_ok());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let app = feedwright::serve::router(&h.config);
+    let app = feedwright::serve::router(h.config.output.folder().unwrap(), &h.config);
     tokio::spawn(async move { axum::serve(listener, app).await });
     (h, base)
 }
@@ -147,7 +147,7 @@ async fn raw_get(base: &str, target: &str) -> (u16, String) {
 async fn nothing_outside_the_index_is_reachable() {
     const SECRET: &str = "feedwright-test-secret-5e1f";
     let (h, base) = served().await;
-    let feeds = &h.config.output_dir;
+    let feeds = &h.config.output.folder().unwrap();
     let config = h.write_config();
     let mut text = std::fs::read_to_string(&config).unwrap();
     text.push_str(&format!("# {SECRET}\n"));
@@ -157,7 +157,7 @@ async fn nothing_outside_the_index_is_reachable() {
     }
     std::fs::write(h.dir.path().join("secret.txt"), SECRET).unwrap();
     assert!(
-        h.config.state_path.exists(),
+        common::state_file(&h.config).exists(),
         "the history database is there to probe"
     );
 
@@ -295,7 +295,8 @@ async fn the_index_and_the_opml_list_every_feed() {
         let feed = http.get(url).send().await.unwrap();
         assert_eq!(feed.status(), StatusCode::OK, "{url}");
     }
-    let written = std::fs::read_to_string(h.config.output_dir.join("feeds.opml")).unwrap();
+    let written =
+        std::fs::read_to_string(h.config.output.folder().unwrap().join("feeds.opml")).unwrap();
     let written = roxmltree::Document::parse(&written).unwrap();
     let names: BTreeSet<&str> = written
         .descendants()
@@ -318,7 +319,8 @@ async fn a_base_url_gives_self_links_and_absolute_index_links() {
     let atom = String::from_utf8(h.feed_bytes("news", "atom")).unwrap();
     assert!(atom.contains(r#"<link href="https://feeds.example.org/china/news.atom" rel="self" type="application/atom+xml"/>"#));
     h.feeds("news");
-    let opml = std::fs::read_to_string(h.config.output_dir.join("feeds.opml")).unwrap();
+    let opml =
+        std::fs::read_to_string(h.config.output.folder().unwrap().join("feeds.opml")).unwrap();
     assert!(opml.contains(r#"xmlUrl="https://feeds.example.org/china/news.rss""#));
 }
 

@@ -92,10 +92,10 @@ async fn every_form_lands_on_the_instant_a_reader_in_beijing_reads() {
     let report = run(&config, &RunOptions::default()).await.unwrap();
     let after = Utc::now();
     assert!(report.all_ok(), "{:?}", report.sections);
-    let rss = common::parse_feed(&config.output_dir.join("times.rss"));
-    let atom = common::parse_feed(&config.output_dir.join("times.atom"));
-    common::validate_rss(&config.output_dir.join("times.rss"));
-    common::validate_atom(&config.output_dir.join("times.atom"));
+    let rss = common::parse_feed(&config.output.folder().unwrap().join("times.rss"));
+    let atom = common::parse_feed(&config.output.folder().unwrap().join("times.atom"));
+    common::validate_rss(&config.output.folder().unwrap().join("times.rss"));
+    common::validate_atom(&config.output.folder().unwrap().join("times.atom"));
     // Relative forms (and the undated item's first-seen date) count from the fetch, which
     // happened between `before` and `after`; every other form is exact.
     let tolerance = |path: &str| {

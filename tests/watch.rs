@@ -150,7 +150,10 @@ async fn watch_with_an_invalid_config_exits_2_before_polling() {
     assert!(ended.stderr.contains("max_item"), "{}", ended.stderr);
     assert!(ended.stdout.is_empty(), "no poll: {:?}", ended.stdout);
     assert_eq!(h.server.total_hits().requests, 0, "nothing fetched");
-    assert!(!h.config.output_dir.exists(), "nothing written");
+    assert!(
+        !h.config.output.folder().unwrap().exists(),
+        "nothing written"
+    );
 }
 
 /// `watch` polls every interval, printing one `poll N:` line each, and reads its config again
@@ -212,6 +215,34 @@ async fn watch_polls_and_reads_the_changed_config() {
     }
 }
 
+/// `watch` polls each section when it is due: a section with `every: 1h` is polled once while
+/// the others, on the 1s interval, are polled at every poll.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_polls_each_section_on_its_own_schedule() {
+    let h = Harness::new().await;
+    let config = h.write_config();
+    let text = std::fs::read_to_string(&config).unwrap().replace(
+        "        urls: [\"{base}/military/news/\"]"
+            .replace("{base}", &h.server.base())
+            .as_str(),
+        &format!(
+            "        urls: [\"{}/military/news/\"]\n        every: 1h",
+            h.server.base()
+        ),
+    );
+    assert!(text.contains("every: 1h"));
+    replace(&config, &text);
+    let mut watch = Watch::start(&config, &[]);
+    watch.wait_for_polls(3).await;
+    let polls = watch.polls();
+    assert!(polls[0].contains(": 3 sections written,"), "{polls:?}");
+    for later in &polls[1..3] {
+        assert!(later.contains(": 2 sections written,"), "{polls:?}");
+    }
+    assert_eq!(h.server.hits("/military/news/").requests, 1);
+    assert!(h.server.hits("/domestic/").requests >= 3);
+}
+
 /// SIGTERM while a poll is waiting for a page stops `watch` at once with status 0 and
 /// `stopped`; the feeds of the poll before are untouched, complete and valid.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -266,7 +297,7 @@ async fn sigterm_during_a_poll_stops_watch_cleanly() {
     for section in sections {
         h.feeds(section);
     }
-    let leftovers: Vec<_> = std::fs::read_dir(&h.config.output_dir)
+    let leftovers: Vec<_> = std::fs::read_dir(h.config.output.folder().unwrap())
         .unwrap()
         .filter_map(Result::ok)
         .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))

@@ -116,9 +116,10 @@ async fn a_selector_that_matches_nothing_falls_back_and_is_counted() {
         .and_then(|c| c.body.clone())
         .unwrap_or_default();
     assert!(body.contains("朱莉安·史密斯"), "{body}");
-    let status: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(h.config.output_dir.join("status.json")).unwrap())
-            .unwrap();
+    let status: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(h.config.output.folder().unwrap().join("status.json")).unwrap(),
+    )
+    .unwrap();
     assert_eq!(
         status["sections"][0]["fallbacks"].as_u64(),
         Some(news.fallbacks as u64)

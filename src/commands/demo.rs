@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use super::{CommandError, Outcome, report};
+use crate::config::{Output, StateLocation};
 use crate::demo::SiteServer;
 use crate::run::{RunOptions, run};
 
@@ -24,14 +25,14 @@ pub async fn execute(args: DemoArgs) -> Outcome {
     let here = std::env::current_dir()
         .map_err(|e| CommandError::system("cannot read the current folder", e))?;
     let mut config = server.config(&here)?;
-    config.output_dir = args.output;
-    config.state_path = state.path().join("demo.db");
+    config.output = Output::Folder(args.output);
+    config.state = StateLocation::Sqlite(state.path().join("demo.db"));
     say!(
         "serving the bundled china.com snapshot at {}",
         server.base()
     );
     let run_report = run(&config, &RunOptions::default()).await?;
     let status = report::print_lines(&run_report);
-    say!("feeds written to {}", config.output_dir.display());
+    say!("feeds written to {}", config.output);
     Ok(status)
 }

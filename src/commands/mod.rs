@@ -14,6 +14,7 @@ pub mod add;
 pub mod check;
 pub mod demo;
 pub mod extract;
+pub mod migrate;
 pub mod preview;
 mod report;
 pub mod run;
@@ -65,6 +66,16 @@ pub enum CommandError {
     Extract(ExtractError),
     #[error(transparent)]
     Add(Box<add::AddError>),
+    #[error(transparent)]
+    Migrate(#[from] crate::store::CopyError),
+    #[error("output_dir is {output}: serve feeds from a folder, or serve the bucket itself")]
+    NotFolder { output: String },
+    #[error("state is already {state}: migrate copies a SQLite history (give it with --from)")]
+    NotSqlite { state: String },
+    #[error("--to {given:?}: {problem}")]
+    NotPostgres { given: String, problem: String },
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
     /// Anything else the command needs from the system: a runtime, a socket, a folder.
     #[error("{what}")]
     System {
@@ -78,12 +89,16 @@ impl CommandError {
     /// The exit status this error gives.
     pub fn exit_status(&self) -> ExitStatus {
         match self {
-            CommandError::Config(_) => ExitStatus::Config,
+            CommandError::Config(_)
+            | CommandError::NotFolder { .. }
+            | CommandError::NotSqlite { .. }
+            | CommandError::NotPostgres { .. } => ExitStatus::Config,
             CommandError::Run(error) => match error {
                 RunError::UnknownSection { .. } => ExitStatus::Config,
                 RunError::Locked(LockError::Busy { .. }) => ExitStatus::Locked,
                 RunError::Locked(LockError::Io { .. })
                 | RunError::Store(_)
+                | RunError::Publish(_)
                 | RunError::Client(_) => ExitStatus::Failed,
             },
             CommandError::Preview(error) => match error {
@@ -98,9 +113,11 @@ impl CommandError {
             {
                 ExitStatus::Config
             }
-            CommandError::Extract(_) | CommandError::Add(_) | CommandError::System { .. } => {
-                ExitStatus::Failed
-            }
+            CommandError::Extract(_)
+            | CommandError::Add(_)
+            | CommandError::Migrate(_)
+            | CommandError::Store(_)
+            | CommandError::System { .. } => ExitStatus::Failed,
         }
     }
 

@@ -27,7 +27,14 @@ pub(super) fn print_lines(report: &RunReport) -> ExitStatus {
             Err(error) => eprintln!("error: {}", error_chain(error)),
         }
     }
+    for section in &report.skipped {
+        say!("{}", skipped_line(section));
+    }
     status(report)
+}
+
+fn skipped_line(section: &str) -> String {
+    format!("{section}: skipped, another poller holds it")
 }
 
 /// Prints every section's failure on stderr.
@@ -101,7 +108,7 @@ pub(super) fn json(report: &RunReport) -> serde_json::Value {
             }),
         })
         .collect();
-    serde_json::json!({ "ok": report.all_ok(), "sections": sections })
+    serde_json::json!({ "ok": report.all_ok(), "sections": sections, "skipped": report.skipped })
 }
 
 /// One `watch` poll in a line.
@@ -117,7 +124,7 @@ pub(super) fn poll_line(
         .filter_map(|s| s.as_ref().ok())
         .collect();
     format!(
-        "poll {poll}: {} sections written, {} failed; {} new, {} updated items; {} pages downloaded; {:.2}s; next in {}s",
+        "poll {poll}: {} sections written, {} failed; {} new, {} updated items; {} pages downloaded; {:.2}s; next check in {}s",
         ok.len(),
         report.sections.len() - ok.len(),
         ok.iter().map(|s| s.new).sum::<usize>(),

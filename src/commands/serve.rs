@@ -24,19 +24,28 @@ pub struct ServeArgs {
 
 pub async fn execute(args: ServeArgs) -> Outcome {
     let config = Config::load(&args.config)?;
+    let Some(dir) = config.output.folder() else {
+        return Err(CommandError::NotFolder {
+            output: config.output.to_string(),
+        });
+    };
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .map_err(|e| CommandError::system(format!("cannot listen on {}", args.addr), e))?;
     let addr = listener
         .local_addr()
         .map_err(|e| CommandError::system("cannot read the listening address", e))?;
-    say!("serving {} at http://{addr}/", config.output_dir.display());
+    say!("serving {} at http://{addr}/", dir.display());
     if let Some(interval) = args.poll {
         let config_path = args.config.clone();
-        tokio::spawn(async move { super::watch::poll_forever(&config_path, &[], interval).await });
+        let schedule = super::watch::Schedule {
+            interval,
+            lease: crate::run::DEFAULT_LEASE,
+        };
+        tokio::spawn(async move { super::watch::poll_forever(&config_path, &[], schedule).await });
     }
     let mut stop = Shutdown::new()?;
-    axum::serve(listener, crate::serve::router(&config))
+    axum::serve(listener, crate::serve::router(dir, &config))
         .with_graceful_shutdown(async move { stop.wait().await })
         .await
         .map_err(|e| CommandError::system("the server failed", e))?;

@@ -10,6 +10,7 @@
 //! known key.
 
 pub mod edit;
+mod place;
 pub mod position;
 mod raw;
 pub mod schema;
@@ -25,6 +26,7 @@ use scraper::Selector;
 use serde::Deserialize;
 use url::Url;
 
+pub use place::{BucketUrl, Output, PostgresUrl, STATE_VARIABLE, StateLocation};
 use position::{Position, Positions};
 use raw::RawConfig;
 pub use raw::parse_duration;
@@ -108,14 +110,14 @@ pub enum Format {
 /// The validated configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// Where feed files are written.
-    pub output_dir: PathBuf,
-    /// The public URL of `output_dir` (ends with `/`).
+    /// Where feed files are written (`output_dir:`).
+    pub output: Output,
+    /// The public URL of the output (ends with `/`).
     pub base_url: Option<Url>,
     /// The formats written for every section, without repeats.
     pub formats: Vec<Format>,
-    /// The SQLite history file.
-    pub state_path: PathBuf,
+    /// Where history is kept (`state:`, or the `FEEDWRIGHT_STATE` variable).
+    pub state: StateLocation,
     /// Newest items per feed.
     pub max_items: usize,
     /// Days an item is kept in history after it was last seen.
@@ -194,6 +196,8 @@ pub struct Section {
     /// The section's page for people, if configured (else its first start URL is used).
     pub link: Option<Url>,
     pub urls: Vec<Url>,
+    /// Time between two polls by `watch`; `None` for `watch`'s interval.
+    pub every: Option<Duration>,
 }
 
 impl Section {
@@ -354,8 +358,11 @@ sites:
     #[test]
     fn defaults_apply() {
         let config = Config::from_yaml(MINIMAL, Path::new("/srv")).unwrap();
-        assert_eq!(config.output_dir, PathBuf::from("/srv/feeds"));
-        assert_eq!(config.state_path, PathBuf::from("/srv/feedwright.db"));
+        assert_eq!(config.output, Output::Folder(PathBuf::from("/srv/feeds")));
+        assert_eq!(
+            config.state,
+            StateLocation::Sqlite(PathBuf::from("/srv/feedwright.db"))
+        );
         assert_eq!(config.max_items, DEFAULT_MAX_ITEMS);
         assert_eq!(config.sites[0].timezone, Zone::shanghai());
         assert!(config.fetch.user_agent.starts_with("feedwright/"));

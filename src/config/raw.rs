@@ -4,7 +4,6 @@
 //! that a missing one is reported by validation with its position, beside every other problem,
 //! instead of stopping serde at the first.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use schemars::JsonSchema;
@@ -137,16 +136,18 @@ pub(super) fn parse_byte_size(text: &str) -> Option<u64> {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawConfig {
+    /// A folder, or `s3://bucket/prefix`.
     #[serde(default)]
-    pub(super) output_dir: Option<PathBuf>,
+    pub(super) output_dir: Option<String>,
     /// The public URL of `output_dir`, for self links and absolute links in the index.
     #[serde(default)]
     pub(super) base_url: Option<String>,
     /// Formats written for every section (default: rss and atom).
     #[serde(default)]
     pub(super) formats: Option<Vec<Format>>,
+    /// A SQLite file, or `postgres://user:pass@host:5432/db`.
     #[serde(default)]
-    pub(super) state: Option<PathBuf>,
+    pub(super) state: Option<String>,
     #[serde(default)]
     pub(super) timezone: Option<String>,
     #[serde(default)]
@@ -231,4 +232,7 @@ pub(super) struct RawSection {
     pub(super) link: Option<String>,
     #[schemars(required)]
     pub(super) urls: Option<Vec<String>>,
+    /// Time between two polls by `watch` (default: `watch`'s interval).
+    #[serde(default)]
+    pub(super) every: Option<HumanDuration>,
 }

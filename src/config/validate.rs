@@ -5,7 +5,7 @@
 
 use std::collections::HashSet;
 use std::fmt::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime};
 use scraper::Selector;
@@ -14,7 +14,7 @@ use url::Url;
 use super::raw::{OneOrMany, RawArticle, RawConfig, RawFetch, RawRelated, RawSection, RawSite};
 use super::{
     ArticleRules, Config, DEFAULT_KEEP_DAYS, DEFAULT_MAX_ITEMS, FetchSettings, Field, Fields,
-    Format, Problem, RelatedRules, Section, Site, Target,
+    Format, Output, Problem, RelatedRules, STATE_VARIABLE, Section, Site, StateLocation, Target,
 };
 use crate::normalize::zone::Zone;
 use crate::output;
@@ -103,13 +103,18 @@ pub(super) fn validate(raw: RawConfig, base: &Path, problems: &mut Vec<Problem>)
         found.report(&root.field("max_items"), "must be at least 1");
     }
     let config = Config {
-        output_dir: base.join(raw.output_dir.unwrap_or_else(|| PathBuf::from("feeds"))),
+        output: Output::parse(raw.output_dir.as_deref().unwrap_or("feeds"), base).unwrap_or_else(
+            |problem| {
+                found.report(&root.field("output_dir"), problem);
+                Output::Folder(base.join("feeds"))
+            },
+        ),
         base_url: raw
             .base_url
             .as_deref()
             .and_then(|text| base_url(text, &root.field("base_url"), &mut found)),
         formats: formats(raw.formats, &root.field("formats"), &mut found),
-        state_path: base.join(raw.state.unwrap_or_else(|| PathBuf::from("feedwright.db"))),
+        state: state(raw.state, base, &root.field("state"), &mut found),
         max_items,
         keep_days: raw.keep_days.unwrap_or(DEFAULT_KEEP_DAYS),
         fetch: fetch(raw.fetch, &root.field("fetch"), &mut found),
@@ -280,7 +285,30 @@ fn section(
         description: raw.description,
         link,
         urls,
+        every: raw.every.map(|every| every.0).filter(|every| {
+            if every.is_zero() {
+                found.report(&key.field("every"), "must be longer than 0");
+            }
+            !every.is_zero()
+        }),
     }
+}
+
+/// Where history is kept: `FEEDWRIGHT_STATE` when it is set, else `state:`, else
+/// `feedwright.db` beside the config.
+fn state(raw: Option<String>, base: &Path, key: &Key, found: &mut Problems) -> StateLocation {
+    let fallback = || StateLocation::Sqlite(base.join("feedwright.db"));
+    let (text, from) = match std::env::var(STATE_VARIABLE) {
+        Ok(text) if !text.is_empty() => (text, format!("({STATE_VARIABLE}) ")),
+        _ => match raw {
+            Some(text) => (text, String::new()),
+            None => return fallback(),
+        },
+    };
+    StateLocation::parse(&text, base).unwrap_or_else(|problem| {
+        found.report(key, format!("{from}{problem}"));
+        fallback()
+    })
 }
 
 fn timezone(name: &str, key: &Key, found: &mut Problems) -> Option<Zone> {

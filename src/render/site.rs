@@ -178,7 +178,12 @@ pub fn opml(listed: &[Listed<'_>], links: Links<'_>) -> String {
 }
 
 /// `status.json`: the health of every configured section, in config order.
-pub fn status(sections: &[(&Section, SectionStatus)], formats: &[Format]) -> String {
+/// A section without `every:` is polled every `every`.
+pub fn status(
+    sections: &[(&Section, SectionStatus)],
+    formats: &[Format],
+    every: std::time::Duration,
+) -> String {
     /// One section's entry, its keys in the sorted order a JSON object of `serde_json`
     /// writes, each value borrowed: a status of 10,000 sections is written without a tree of
     /// values in memory.
@@ -186,6 +191,10 @@ pub fn status(sections: &[(&Section, SectionStatus)], formats: &[Format]) -> Str
     struct Entry<'a> {
         #[serde(skip_serializing_if = "Option::is_none")]
         atom: Option<String>,
+        /// Seconds between two polls after a success.
+        every_seconds: u64,
+        /// Polls failed in a row: each doubles the delay, up to six hours.
+        failures: u32,
         fallbacks: usize,
         id: &'a str,
         items: usize,
@@ -194,6 +203,7 @@ pub fn status(sections: &[(&Section, SectionStatus)], formats: &[Format]) -> Str
         last_error: &'a Option<String>,
         last_error_at: &'a Option<String>,
         last_success: &'a Option<String>,
+        next_poll: Option<String>,
         #[serde(skip_serializing_if = "Option::is_none")]
         rss: Option<String>,
         title: &'a str,
@@ -214,6 +224,8 @@ pub fn status(sections: &[(&Section, SectionStatus)], formats: &[Format]) -> Str
             .iter()
             .map(|(section, status)| Entry {
                 atom: file(section, Format::Atom),
+                every_seconds: section.every.unwrap_or(every).as_secs(),
+                failures: status.failures,
                 fallbacks: status.fallbacks,
                 id: &section.id,
                 items: status.items,
@@ -221,6 +233,9 @@ pub fn status(sections: &[(&Section, SectionStatus)], formats: &[Format]) -> Str
                 last_error: &status.last_error,
                 last_error_at: &status.last_error_at,
                 last_success: &status.last_success,
+                next_poll: status
+                    .next_poll
+                    .map(|at| at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
                 rss: file(section, Format::Rss),
                 title: &section.title,
             })

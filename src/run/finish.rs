@@ -1,70 +1,119 @@
 //! The finish phase: after each batch, every section's outcome (and what its feeds were
-//! written from) is noted in history in one transaction; at the end of the run, the
-//! robots.txt copies the run read are kept, then the files beside the feeds are written for
-//! every configured section: `status.json`, `index.html`, `feeds.opml` and `feed.xsl`, each
-//! only if its bytes change. A failure here is logged, not fatal: the feeds are already
-//! written, and a section whose rendering was not noted is rendered again by the next poll.
+//! written from, and when it is due again) is noted in history in one transaction; at the end
+//! of the run, the robots.txt copies the run read are kept, then the files beside the feeds
+//! are written for every configured section: `status.json`, `index.html`, `feeds.opml` and
+//! `feed.xsl`, each only if its bytes change. A failure here is logged, not fatal: the feeds
+//! are already written, and a section whose rendering was not noted is rendered again by the
+//! next poll.
 
-use chrono::Utc;
+use std::collections::HashMap;
 
-use super::{SectionRun, Shared, State};
+use chrono::{DateTime, FixedOffset, Utc};
+
+use super::{SectionRun, Shared, State, schedule};
 use crate::config::Format;
-use crate::output::SiteFile;
-use crate::publish::publish;
+use crate::output::{OutputFile, SiteFile};
 use crate::render::{self, site};
-use crate::store::{Outcome, SectionStatus, Store, StoreError};
+use crate::store::{Note, Outcome, SectionStatus};
 
 /// Notes the outcome of every section of a batch, in one transaction. A failure is logged: the
 /// feeds are written, and a section whose rendering was not noted is rendered again next time.
 pub(super) fn note(shared: &Shared, runs: &[SectionRun]) {
-    let store = shared.store();
-    if let Err(error) = note_outcomes(shared, &store, runs) {
+    let now = Utc::now();
+    let messages: Vec<Option<String>> = runs
+        .iter()
+        .map(|run| match &run.state {
+            State::Failed(error) => Some(crate::error_chain(error)),
+            _ => None,
+        })
+        .collect();
+    let notes: Vec<Note<'_>> = runs
+        .iter()
+        .zip(&messages)
+        .filter_map(|(run, message)| {
+            let (site, section) = shared.place(run.place);
+            let (outcome, rendered) = match (&run.state, message) {
+                (State::Written { summary, rendered }, _) => (
+                    Outcome::Written {
+                        fallbacks: summary.fallbacks,
+                    },
+                    rendered.as_ref(),
+                ),
+                (State::Failed(_), Some(message)) => (Outcome::Failed(message), None),
+                _ => return None,
+            };
+            let failures = match outcome {
+                Outcome::Written { .. } => 0,
+                Outcome::Failed(_) => shared
+                    .status(&section.id)
+                    .map_or(0, |status| status.failures)
+                    .saturating_add(1),
+            };
+            let every = section.every.unwrap_or(shared.options.every);
+            let local_now = now.with_timezone(&site.timezone).fixed_offset();
+            Some(Note {
+                section: &section.id,
+                outcome,
+                rendered,
+                failures,
+                next_poll: schedule::next_poll(local_now, every, failures),
+            })
+        })
+        .collect();
+    if let Err(error) = shared.store().note(now, &notes) {
         tracing::error!(error = %crate::error_chain(&error), "section outcomes not noted");
     }
 }
 
 /// Keeps the robots.txt copies the run read, then writes the site files from every
-/// configured section's status.
-pub(super) fn finish(shared: &Shared) {
+/// configured section's status when the run polled anything. Returns when the earliest
+/// selected section is due again.
+pub(super) fn finish(shared: &Shared, polled: bool) -> Option<DateTime<FixedOffset>> {
     let statuses = {
-        let store = shared.store();
-        let robots = shared.fetcher.robots_renewed();
-        if let Err(error) = store.in_transaction(|store| store.keep_robots(&robots)) {
-            tracing::warn!(error = %crate::error_chain(&error), "robots.txt copies not kept");
+        let mut store = shared.store();
+        if polled {
+            let robots = shared.fetcher.robots_renewed();
+            if let Err(error) = store.keep_robots(&robots) {
+                tracing::warn!(error = %crate::error_chain(&error), "robots.txt copies not kept");
+            }
         }
         store.statuses()
     };
     match statuses {
-        Ok(mut statuses) => write_site_files(shared, |id| statuses.remove(id).unwrap_or_default()),
-        Err(error) => tracing::error!(
-            error = %crate::error_chain(&error),
-            "status.json, index.html and feeds.opml not updated"
-        ),
+        Ok(mut statuses) => {
+            let next_due = next_due(shared, &statuses);
+            if polled {
+                write_site_files(shared, |id| statuses.remove(id).unwrap_or_default());
+            }
+            next_due
+        }
+        Err(error) => {
+            tracing::error!(
+                error = %crate::error_chain(&error),
+                "status.json, index.html and feeds.opml not updated"
+            );
+            None
+        }
     }
 }
 
-/// Notes every section's outcome in one transaction.
-fn note_outcomes(shared: &Shared, store: &Store, runs: &[SectionRun]) -> Result<(), StoreError> {
-    let now = Utc::now();
-    store.in_transaction(|store| {
-        runs.iter().try_for_each(|run| {
-            let section = &shared.place(run.place).1.id;
-            match &run.state {
-                State::Written { summary, rendered } => {
-                    let fallbacks = summary.fallbacks;
-                    store.record_outcome(section, now, Outcome::Written { fallbacks })?;
-                    rendered
-                        .as_ref()
-                        .map_or(Ok(()), |r| store.set_rendered(section, r))
-                }
-                State::Failed(error) => {
-                    let message = crate::error_chain(error);
-                    store.record_outcome(section, now, Outcome::Failed(&message))
-                }
-                State::Read(_) | State::Recorded { .. } => Ok(()),
-            }
+/// When the earliest of the selected sections is due again (now, for one never polled).
+fn next_due(
+    shared: &Shared,
+    statuses: &HashMap<String, SectionStatus>,
+) -> Option<DateTime<FixedOffset>> {
+    let only = &shared.options.sections;
+    shared
+        .config
+        .sections()
+        .filter(|(_, section)| only.is_empty() || only.contains(&section.id))
+        .map(|(_, section)| {
+            statuses
+                .get(&section.id)
+                .and_then(|status| status.next_poll)
+                .unwrap_or_else(|| Utc::now().fixed_offset())
         })
-    })
+        .min()
 }
 
 /// Writes every site file from each configured section's status.
@@ -93,13 +142,16 @@ fn write_site_files(shared: &Shared, mut status_of: impl FnMut(&str) -> SectionS
         .any(|f| matches!(f, Format::Rss | Format::Atom));
     for file in SiteFile::ALL {
         let text = match file {
-            SiteFile::Status => site::status(&statuses, &config.formats),
+            SiteFile::Status => site::status(&statuses, &config.formats, shared.options.every),
             SiteFile::Index => site::index_html(&listed, links),
             SiteFile::Opml => site::opml(&listed, links),
             SiteFile::Stylesheet if xml_feeds => render::FEED_XSL.to_owned(),
             SiteFile::Stylesheet => continue,
         };
-        if let Err(error) = publish(&config.output_dir.join(file.name()), text.as_bytes()) {
+        let written = shared
+            .publisher
+            .put(file.name(), OutputFile::Site(file), text.as_bytes());
+        if let Err(error) = written {
             tracing::error!(error = %crate::error_chain(&error), "{} not updated", file.name());
         }
     }

@@ -18,10 +18,17 @@
 //! batch. A feed is never written from items history does not hold yet, and a failing section
 //! is reported while the others go on. The report tells the caller what happened to each
 //! section, in config order.
+//!
+//! Which sections a run polls: every selected one (`run`), or those due by their schedule
+//! (`watch`). On SQLite, one run at a time holds the history's lock file. On PostgreSQL, runs
+//! share the sections through leases (`lease.rs`): each run claims the sections it polls, and
+//! skips those another poller holds.
 
 mod finish;
 mod halt;
+mod lease;
 mod read;
+pub mod schedule;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -29,12 +36,13 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, FixedOffset, Utc};
 
-use crate::config::{Config, Format, Section, Site};
+use crate::config::{Config, Format, Section, Site, StateLocation};
 use crate::fetch::{FetchError, Fetcher};
 use crate::lock::{LockError, RunLock};
-use crate::publish::{PublishError, Written};
+use crate::publish::{PublishError, Publisher, Written};
 use crate::render::FeedInfo;
 use crate::store::{Batch, Changes, Poll, Prune, Rendered, SectionStatus, Store, StoreError};
+use lease::Holder;
 use read::Read;
 
 /// Sections polled together: read concurrently, recorded in one transaction, written. Large
@@ -44,6 +52,12 @@ const BATCH_SECTIONS: usize = 200;
 
 /// How long a run waits for another run's lock before giving up.
 pub const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(5);
+
+/// The time between two polls of a section that sets no `every:` (`watch`'s default interval).
+pub const DEFAULT_EVERY: Duration = Duration::from_secs(600);
+
+/// How long a section claimed on shared history stays claimed unless renewed.
+pub const DEFAULT_LEASE: Duration = Duration::from_secs(60);
 
 /// Hooks through which a front end follows a run (a progress bar); every one is optional.
 pub trait Progress: Send + Sync {
@@ -65,8 +79,14 @@ impl Progress for Silent {}
 pub struct RunOptions {
     /// Section ids to poll; empty means all.
     pub sections: Vec<String>,
-    /// How long to wait for another run to finish.
+    /// Poll only the sections due by their schedule (`watch`), not every selected one.
+    pub due_only: bool,
+    /// The time between two polls of a section that sets no `every:`.
+    pub every: Duration,
+    /// How long to wait for another run to finish (SQLite).
     pub lock_wait: Duration,
+    /// How long a claim on a section lasts unless renewed (PostgreSQL).
+    pub lease: Duration,
     /// Who is told about progress.
     pub progress: Arc<dyn Progress>,
 }
@@ -75,7 +95,10 @@ impl Default for RunOptions {
     fn default() -> Self {
         RunOptions {
             sections: Vec::new(),
+            due_only: false,
+            every: DEFAULT_EVERY,
             lock_wait: DEFAULT_LOCK_WAIT,
+            lease: DEFAULT_LEASE,
             progress: Arc::new(Silent),
         }
     }
@@ -90,6 +113,8 @@ pub enum RunError {
     Locked(#[from] LockError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Publish(#[from] PublishError),
     #[error(transparent)]
     Client(#[from] FetchError),
 }
@@ -152,10 +177,14 @@ pub struct SectionSummary {
     pub elapsed: Duration,
 }
 
-/// The outcome of every selected section, in config order.
-#[derive(Debug)]
+/// The outcome of every section polled, in config order.
+#[derive(Debug, Default)]
 pub struct RunReport {
     pub sections: Vec<Result<SectionSummary, SectionError>>,
+    /// Selected sections another poller held, left to it.
+    pub skipped: Vec<String>,
+    /// When the earliest of the selected sections is due again, as history knows at the end.
+    pub next_due: Option<DateTime<FixedOffset>>,
 }
 
 impl RunReport {
@@ -176,18 +205,25 @@ struct Place {
 /// the last section task is gone, even when the run itself is cancelled.
 struct Shared {
     config: Config,
+    options: RunOptions,
     fetcher: Fetcher,
     store: Mutex<Store>,
-    progress: Arc<dyn Progress>,
-    /// Every section's status as the run found it.
-    statuses: HashMap<String, SectionStatus>,
-    _lock: RunLock,
+    publisher: Publisher,
+    /// History's and the bucket's calls block and must leave the runtime's threads
+    /// (PostgreSQL's client runs a runtime of its own); a SQLite file and a folder are used
+    /// in place.
+    off_runtime: bool,
+    /// Every section's status as the run (or, on shared history, its last claim) found it.
+    statuses: Mutex<HashMap<String, SectionStatus>>,
+    /// The run's name and leases on shared history.
+    holder: Option<Holder>,
+    _lock: Option<RunLock>,
 }
 
 impl Shared {
     fn store(&self) -> MutexGuard<'_, Store> {
         // A panicking section task cannot leave the connection inconsistent: every write is a
-        // transaction that SQLite rolls back, so a poisoned lock is safe to reuse.
+        // transaction that the engine rolls back, so a poisoned lock is safe to reuse.
         self.store.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -195,6 +231,37 @@ impl Shared {
     fn place(&self, place: Place) -> (&Site, &Section) {
         let site = &self.config.sites[place.site];
         (site, &site.sections[place.section])
+    }
+
+    /// The status of `section` as the run found it.
+    fn status(&self, section: &str) -> Option<SectionStatus> {
+        let statuses = self.statuses.lock().unwrap_or_else(|e| e.into_inner());
+        statuses.get(section).cloned()
+    }
+
+    /// Runs `work`, off the runtime's threads when history or the bucket needs it.
+    async fn off_runtime<T, F>(self: &Arc<Self>, work: F) -> T
+    where
+        T: Send + 'static,
+        F: FnOnce(&Shared) -> T + Send + 'static,
+    {
+        if !self.off_runtime {
+            return work(self);
+        }
+        let shared = Arc::clone(self);
+        tokio::task::spawn_blocking(move || work(&shared))
+            .await
+            .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+    }
+
+    /// Runs `work` on history (see [`Shared::off_runtime`]).
+    async fn with_store<T, F>(self: &Arc<Self>, work: F) -> T
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Store) -> T + Send + 'static,
+    {
+        self.off_runtime(move |shared| work(&mut shared.store()))
+            .await
     }
 }
 
@@ -225,33 +292,93 @@ enum State {
     Failed(SectionError),
 }
 
-/// Polls the selected sections once and writes their feeds: read → record → write → finish.
+/// Polls the selected sections once (or those due) and writes their feeds: read → record →
+/// write → finish.
 pub async fn run(config: &Config, options: &RunOptions) -> Result<RunReport, RunError> {
     let selected = select(config, &options.sections)?;
-    let lock = acquire_lock(config, options.lock_wait).await?;
-    let store = Store::open(&config.state_path)?;
-    let shared = Arc::new(Shared {
-        statuses: store.statuses()?,
-        fetcher: Fetcher::new(&config.fetch, kept_robots(&store))?,
+    let lock = match &config.state {
+        StateLocation::Sqlite(path) => Some(acquire_lock(path, options.lock_wait).await?),
+        StateLocation::Postgres(_) => None,
+    };
+    let shared = Arc::new(open(config, options, lock).await?);
+    let mut report = RunReport::default();
+    if shared.holder.is_some() {
+        lease::poll_claimed(&shared, &selected, &mut report).await?;
+    } else {
+        let now = Utc::now();
+        let due: Vec<Place> = selected
+            .into_iter()
+            .filter(|&place| {
+                let id = &shared.place(place).1.id;
+                let next = shared.status(id).and_then(|status| status.next_poll);
+                !options.due_only || schedule::is_due(next, now)
+            })
+            .collect();
+        poll_places(&shared, &due, &mut report).await;
+    }
+    let polled = !report.sections.is_empty();
+    report.next_due = shared
+        .off_runtime(move |shared| finish::finish(shared, polled))
+        .await;
+    Ok(report)
+}
+
+/// Opens what a run works with: history (with the statuses and robots.txt copies it holds),
+/// the place feeds go, and the HTTP client. History and the bucket are opened off the
+/// runtime's threads.
+async fn open(
+    config: &Config,
+    options: &RunOptions,
+    lock: Option<RunLock>,
+) -> Result<Shared, RunError> {
+    let (state, output) = (config.state.clone(), config.output.clone());
+    let opened = tokio::task::spawn_blocking(move || -> Result<_, RunError> {
+        let mut store = Store::open(&state)?;
+        let statuses = store.statuses()?;
+        let robots = kept_robots(&mut store);
+        let publisher = Publisher::open(&output)?;
+        Ok((store, statuses, robots, publisher))
+    })
+    .await
+    .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+    let (store, statuses, robots, publisher) = opened?;
+    let off_runtime = store.is_shared() || matches!(publisher, Publisher::Bucket(_));
+    Ok(Shared {
+        holder: store.is_shared().then(|| Holder::new(options.lease)),
+        fetcher: Fetcher::new(&config.fetch, robots)?,
         store: Mutex::new(store),
+        publisher,
+        off_runtime,
+        statuses: Mutex::new(statuses),
         config: config.clone(),
-        progress: Arc::clone(&options.progress),
+        options: options.clone(),
         _lock: lock,
-    });
+    })
+}
+
+/// Polls `places` in batches and adds their outcomes to `report`.
+async fn poll_places(shared: &Arc<Shared>, places: &[Place], report: &mut RunReport) {
     // Every start page is known now: the progress bar's total grows only by followed pages.
-    let start_pages = selected
+    let start_pages = places
         .iter()
         .map(|&place| shared.place(place).1.urls.len())
         .sum();
-    options.progress.pages_planned(start_pages);
-    let mut sections = Vec::with_capacity(selected.len());
-    for batch in selected.chunks(BATCH_SECTIONS) {
-        let runs = poll_batch(&shared, batch.to_vec()).await;
-        finish::note(&shared, &runs);
-        sections.extend(runs.into_iter().map(|run| run.into_outcome(&shared)));
+    shared.options.progress.pages_planned(start_pages);
+    for batch in places.chunks(BATCH_SECTIONS) {
+        let runs = poll_batch(shared, batch.to_vec()).await;
+        let runs = shared
+            .off_runtime(move |shared| {
+                finish::note(shared, &runs);
+                runs
+            })
+            .await;
+        if let Some(holder) = &shared.holder {
+            holder.release(shared, &runs).await;
+        }
+        report
+            .sections
+            .extend(runs.into_iter().map(|run| run.into_outcome(shared)));
     }
-    finish::finish(&shared);
-    Ok(RunReport { sections })
 }
 
 /// Polls one batch of sections through read → record (one commit) → write. Only what a
@@ -259,25 +386,25 @@ pub async fn run(config: &Config, options: &RunOptions) -> Result<RunReport, Run
 /// batch however many sections it polls.
 async fn poll_batch(shared: &Arc<Shared>, batch: Vec<Place>) -> Vec<SectionRun> {
     let runs = on_each_section(shared, batch, read::read).await;
-    let runs = record(shared, runs);
+    let runs = shared.off_runtime(move |shared| record(shared, runs)).await;
     halt::at(halt::Point::Committed);
     on_each_section(shared, runs, write).await
 }
 
 /// The robots.txt copies history kept; none when they cannot be read (the sites are asked).
-fn kept_robots(store: &Store) -> Vec<crate::fetch::robots::RobotsCopy> {
+fn kept_robots(store: &mut Store) -> Vec<crate::fetch::robots::RobotsCopy> {
     store.robots().unwrap_or_else(|error| {
         tracing::warn!(error = %crate::error_chain(&error), "kept robots.txt copies not read");
         Vec::new()
     })
 }
 
-async fn acquire_lock(config: &Config, wait: Duration) -> Result<RunLock, LockError> {
-    let state = config.state_path.clone();
-    tokio::task::spawn_blocking(move || RunLock::acquire(&state, wait))
+async fn acquire_lock(state: &std::path::Path, wait: Duration) -> Result<RunLock, LockError> {
+    let path = state.to_owned();
+    tokio::task::spawn_blocking(move || RunLock::acquire(&path, wait))
         .await
         .map_err(|e| LockError::Io {
-            path: config.state_path.clone(),
+            path: state.to_owned(),
             source: std::io::Error::other(e),
         })?
 }
@@ -472,7 +599,10 @@ async fn write(shared: Arc<Shared>, run: SectionRun) -> SectionRun {
     let section = &shared.place(run.place).1.id;
     let run = match run.state {
         State::Recorded { read, changes, now } => {
-            let state = write_feeds(&shared, run.place, run.started, read, changes, now);
+            let (place, started) = (run.place, run.started);
+            let state = shared
+                .off_runtime(move |shared| write_feeds(shared, place, started, read, changes, now))
+                .await;
             if matches!(
                 state,
                 State::Written {
@@ -486,7 +616,7 @@ async fn write(shared: Arc<Shared>, run: SectionRun) -> SectionRun {
         }
         _ => run,
     };
-    shared.progress.section_done(section);
+    shared.options.progress.section_done(section);
     run
 }
 
@@ -527,7 +657,7 @@ fn write_feeds(
         base_url: shared.config.base_url.as_ref(),
         empty_since: now,
     };
-    match read.plan.write(&info, &items) {
+    match read.plan.write(&shared.publisher, &info, &items) {
         Ok((written, rendered)) => State::Written {
             summary: summary(items.len(), written),
             rendered: Some(rendered),

@@ -65,7 +65,7 @@ pub(super) async fn read(shared: Arc<Shared>, place: Place) -> SectionRun {
     }
 }
 
-async fn read_section(shared: &Shared, place: Place) -> Result<Read, SectionError> {
+async fn read_section(shared: &Arc<Shared>, place: Place) -> Result<Read, SectionError> {
     let (site, section) = shared.place(place);
     let scope = Scope::new(&section.urls, &shared.config.fetch.allow_hosts);
     let mut read = read_start_pages(shared, site, section, &scope).await?;
@@ -86,7 +86,7 @@ async fn read_section(shared: &Shared, place: Place) -> Result<Read, SectionErro
 /// Fetches every start page of `section` (with the validators history holds) and extracts
 /// those that changed.
 async fn read_start_pages(
-    shared: &Shared,
+    shared: &Arc<Shared>,
     site: &Site,
     section: &Section,
     scope: &Scope,
@@ -96,12 +96,13 @@ async fn read_start_pages(
     let mut not_modified = 0;
     let mut fallbacks = 0;
     for url in &section.urls {
+        let (id, page) = (section.id.clone(), url.clone());
         let validators = shared
-            .store()
-            .validators(&section.id, url)
+            .with_store(move |store| store.validators(&id, &page))
+            .await
             .map_err(|error| store_error(section, Arc::new(error)))?;
         let fetched = shared.fetcher.fetch(url, validators.as_ref(), scope).await;
-        shared.progress.page_done();
+        shared.options.progress.page_done();
         match fetched.map_err(|source| SectionError::StartPage {
             section: section.id.clone(),
             source: Box::new(source),
@@ -113,15 +114,15 @@ async fn read_start_pages(
             }
         }
     }
-    let status = shared.statuses.get(&section.id);
-    let rendered = status.and_then(|s| s.rendered.as_deref());
+    let status = shared.status(&section.id);
+    let rendered = status.as_ref().and_then(|s| s.rendered.as_deref());
     Ok(Read {
         sightings,
         validated,
         not_modified,
         followed: Followed::default(),
         fallbacks,
-        plan: FeedPlan::new(&shared.config, site, section, rendered),
+        plan: FeedPlan::new(&shared.config, site, section, rendered, &shared.publisher),
         status_items: status.map_or(0, |s| s.items),
     })
 }
@@ -178,21 +179,21 @@ fn read_start_page(
 
 /// Fetches the pages of the list entries worth following and completes their stories.
 async fn follow(
-    shared: &Shared,
+    shared: &Arc<Shared>,
     site: &Site,
     section: &Section,
     scope: &Scope,
     sightings: &mut Sightings,
 ) -> Result<Followed, SectionError> {
-    let wanted = worth_fetching(shared, section, scope, sightings)?;
+    let wanted = worth_fetching(shared, section, scope, sightings).await?;
     let fetcher = &shared.fetcher;
-    shared.progress.pages_planned(wanted.len());
+    shared.options.progress.pages_planned(wanted.len());
     let mut results = futures::stream::iter(wanted)
         .map(|(i, url)| async move { (i, fetcher.fetch(&url, None, scope).await, url) })
         .buffer_unordered(shared.config.fetch.concurrency);
     let mut followed = Followed::default();
     while let Some((i, result, url)) = results.next().await {
-        shared.progress.page_done();
+        shared.options.progress.page_done();
         match result {
             Ok(Fetched::Page(page)) => {
                 followed.read += 1;
@@ -217,22 +218,23 @@ async fn follow(
 
 /// The listed sightings (by index) whose pages are worth fetching: on an allowed host, and
 /// not already read from their own page with the same list title.
-fn worth_fetching(
-    shared: &Shared,
+async fn worth_fetching(
+    shared: &Arc<Shared>,
     section: &Section,
     scope: &Scope,
     sightings: &Sightings,
 ) -> Result<Vec<(usize, Url)>, SectionError> {
     let followable = |s: &Sighting| is_listed(s) && scope.allows(&s.story.link);
-    let listed: Vec<&Url> = sightings
+    let listed: Vec<Url> = sightings
         .as_slice()
         .iter()
         .filter(|s| followable(s))
-        .map(|s| &s.story.link)
+        .map(|s| s.story.link.clone())
         .collect();
+    let id = section.id.clone();
     let known = shared
-        .store()
-        .known(&section.id, &listed)
+        .with_store(move |store| store.known(&id, &listed))
+        .await
         .map_err(|error| store_error(section, Arc::new(error)))?;
     Ok(sightings
         .as_slice()

@@ -1,5 +1,6 @@
 //! History: every item ever seen per section, the HTTP validators of every page, each
-//! section's status, and the robots.txt of every origin asked, in SQLite.
+//! section's status and schedule, and the robots.txt of every origin asked, in SQLite (a file,
+//! the default) or PostgreSQL (a server several pollers share, with their leases).
 //!
 //! A feed is the newest `max_items` of its section's history, so an item that left a moving hot
 //! list stays in the feed. An item's link is its identity and its publication time is fixed
@@ -7,30 +8,43 @@
 //! only its `updated` time. A run's polls are recorded in one transaction, validators included
 //! (each section in a savepoint of its own), so a run killed at any moment leaves either the
 //! previous state or the new one.
-//! The schema is versioned with `PRAGMA user_version`.
+//! The schema is versioned (`PRAGMA user_version` in SQLite, a table in PostgreSQL) and
+//! migrated by the program.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use chrono::DateTime;
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::Connection;
 use url::Url;
 
+use crate::config::StateLocation;
 use crate::fetch::Validators;
 use crate::item::{Item, Known, Origin, Published};
 
+mod copy;
+mod db;
+mod lease;
+mod postgres_schema;
 mod record;
 mod robots;
 mod status;
 
+pub use copy::{Copied, CopyError};
+pub use db::DbError;
+use db::{Exec, Param, Prepared, failed};
+pub use lease::Claim;
 pub use record::{Batch, Changes, Poll, Prune};
-pub use status::{Outcome, Rendered, SectionStatus};
+pub use status::{Note, Outcome, Rendered, SectionStatus};
 
 /// How long a statement waits for another connection's write lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Schema migrations; entry `i` upgrades `user_version` `i` to `i + 1`.
+/// How long connecting to a PostgreSQL server may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// SQLite's schema migrations; entry `i` upgrades `user_version` `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[
     r#"
 CREATE TABLE items (
@@ -95,93 +109,175 @@ CREATE TABLE robots (
     r#"
 ALTER TABLE section_status ADD COLUMN fallbacks INTEGER NOT NULL DEFAULT 0;
 "#,
+    // Schedules: consecutive failures (the back-off) and when the section is due again.
+    r#"
+ALTER TABLE section_status ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE section_status ADD COLUMN next_poll TEXT;
+ALTER TABLE section_status ADD COLUMN next_poll_unix INTEGER;
+"#,
 ];
 
 /// A history operation that failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("history {path}")]
-    Sqlite {
-        path: PathBuf,
+    #[error("history {place}")]
+    Db {
+        place: String,
         #[source]
-        source: rusqlite::Error,
+        source: DbError,
+    },
+    #[error("history {place}: cannot connect")]
+    Connect {
+        place: String,
+        #[source]
+        source: postgres::Error,
     },
     #[error(
-        "history {path} has schema version {found}, newer than this feedwright knows ({known})"
+        "history {place} has schema version {found}, newer than this feedwright knows ({known})"
     )]
     TooNew {
-        path: PathBuf,
+        place: String,
         found: i64,
         known: i64,
     },
-    #[error("history {path}: cannot create its folder")]
+    #[error("history {place}: cannot create its folder")]
     Folder {
-        path: PathBuf,
+        place: String,
         #[source]
         source: std::io::Error,
     },
+    #[error("history {place}: {what} needs PostgreSQL state (state: postgres://…)")]
+    NeedsPostgres { place: String, what: &'static str },
+}
+
+/// A connection to history's engine.
+enum Conn {
+    Sqlite(Connection),
+    Postgres {
+        client: Box<PgConnection>,
+        prepared: Prepared,
+    },
+}
+
+/// A PostgreSQL client that may be dropped anywhere. Its closing handshake blocks on the
+/// client's own runtime, which must not happen on a thread of another runtime: it is closed on
+/// a thread of its own.
+struct PgConnection(Option<postgres::Client>);
+
+impl PgConnection {
+    fn client(&mut self) -> &mut postgres::Client {
+        // Only `drop` takes the client out.
+        self.0
+            .as_mut()
+            .expect("the client is there until the connection is dropped")
+    }
+}
+
+impl Drop for PgConnection {
+    fn drop(&mut self) {
+        if let Some(client) = self.0.take() {
+            std::thread::spawn(move || drop(client));
+        }
+    }
 }
 
 /// The history database.
 pub struct Store {
-    conn: Connection,
-    path: PathBuf,
+    conn: Conn,
+    /// The file or the server, for messages (a URL without its password).
+    place: String,
 }
 
 impl Store {
-    /// Opens (creating and migrating as needed) the history at `path`.
-    pub fn open(path: &Path) -> Result<Store, StoreError> {
+    /// Opens (creating and migrating as needed) the history at `location`.
+    pub fn open(location: &StateLocation) -> Result<Store, StoreError> {
+        match location {
+            StateLocation::Sqlite(path) => Store::open_file(path),
+            StateLocation::Postgres(url) => Store::open_postgres(url),
+        }
+    }
+
+    /// Opens (creating and migrating as needed) the SQLite history at `path`.
+    pub fn open_file(path: &Path) -> Result<Store, StoreError> {
+        let place = path.display().to_string();
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|source| StoreError::Folder {
-                path: path.to_owned(),
+                place: place.clone(),
                 source,
             })?;
         }
-        let conn = Connection::open(path).map_err(|e| sqlite(path, e))?;
+        let sqlite = |e: rusqlite::Error| failed(&place)(e.into());
+        let conn = Connection::open(path).map_err(sqlite)?;
+        configure(&conn).map_err(sqlite)?;
         let mut store = Store {
-            conn,
-            path: path.to_owned(),
+            conn: Conn::Sqlite(conn),
+            place,
         };
-        store.configure().map_err(|e| sqlite(path, e))?;
-        store.migrate()?;
+        store.migrate_sqlite()?;
         Ok(store)
     }
 
-    fn configure(&self) -> rusqlite::Result<()> {
-        self.conn.busy_timeout(BUSY_TIMEOUT)?;
-        // Settings first, the journal mode last: switching a new database to WAL then costs
-        // no fsync of a rollback journal.
-        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
-        // A larger cache: a warm poll reads many small rows. No memory map: its pages count
-        // as the process's memory, which would then grow with the history (a run of 10,000
-        // sections touches every page of a 300 MiB file), for no CPU saved (BENCHMARKS.md).
-        self.conn.pragma_update(None, "cache_size", -16_000)?;
-        self.conn.pragma_update(None, "mmap_size", 0)?;
-        self.conn.pragma_update(None, "foreign_keys", "ON")?;
-        // The savepoint of each section keeps its undo pages in memory, not in a temporary file.
-        self.conn.pragma_update(None, "temp_store", "MEMORY")?;
-        // One checkpoint when the run closes the history instead of one every 1000 pages
-        // written: a cold run of hundreds of sections rewrites the same index pages many times.
-        self.conn
-            .pragma_update(None, "wal_autocheckpoint", 16_384)?;
-        // A statement with a bound `LIMIT` would otherwise be compiled again at every
-        // execution, as SQLite re-plans it for each new value.
-        self.conn.set_db_config(
-            rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
-            true,
-        )?;
-        self.conn.pragma_update(None, "journal_mode", "WAL")
+    fn open_postgres(url: &crate::config::PostgresUrl) -> Result<Store, StoreError> {
+        let place = url.redacted();
+        let connect = |source| StoreError::Connect {
+            place: place.clone(),
+            source,
+        };
+        let mut config: postgres::Config = url.as_str().parse().map_err(connect)?;
+        config.connect_timeout(CONNECT_TIMEOUT);
+        let client = config.connect(postgres::NoTls).map_err(connect)?;
+        let mut store = Store {
+            conn: Conn::Postgres {
+                client: Box::new(PgConnection(Some(client))),
+                prepared: Prepared::new(),
+            },
+            place,
+        };
+        store.migrate_postgres()?;
+        Ok(store)
     }
 
-    fn migrate(&mut self) -> Result<(), StoreError> {
+    /// True when several pollers can share this history (PostgreSQL).
+    pub fn is_shared(&self) -> bool {
+        matches!(self.conn, Conn::Postgres { .. })
+    }
+
+    /// The file or the server, for messages.
+    pub fn place(&self) -> &str {
+        &self.place
+    }
+
+    /// Where single statements run, outside any transaction.
+    fn exec(&mut self) -> Exec<'_> {
+        match &mut self.conn {
+            Conn::Sqlite(conn) => Exec::Sqlite(conn),
+            Conn::Postgres { client, prepared } => Exec::Postgres {
+                client: client.client(),
+                prepared,
+            },
+        }
+    }
+
+    /// Runs `work` in one transaction: all of its writes, or (with the error) none.
+    fn transaction<T>(
+        &mut self,
+        work: impl FnOnce(&mut Exec<'_>) -> Result<T, DbError>,
+    ) -> Result<T, StoreError> {
+        db::transaction(&mut self.conn, work).map_err(failed(&self.place))
+    }
+
+    fn migrate_sqlite(&mut self) -> Result<(), StoreError> {
+        let Conn::Sqlite(conn) = &mut self.conn else {
+            return Ok(());
+        };
+        let sqlite = |e: rusqlite::Error| failed(&self.place)(e.into());
         let known = MIGRATIONS.len() as i64;
-        let found: i64 = self
-            .conn
+        let found: i64 = conn
             .pragma_query_value(None, "user_version", |row| row.get(0))
-            .map_err(|e| self.err(e))?;
+            .map_err(sqlite)?;
         if found > known {
             return Err(StoreError::TooNew {
-                path: self.path.clone(),
+                place: self.place.clone(),
                 found,
                 known,
             });
@@ -190,59 +286,59 @@ impl Store {
             return Ok(());
         }
         // Every pending migration in one transaction: all of them or none.
-        let tx = self.conn.transaction().map_err(|e| sqlite(&self.path, e))?;
+        let tx = conn.transaction().map_err(sqlite)?;
         MIGRATIONS
             .iter()
             .skip(found as usize)
             .try_for_each(|sql| tx.execute_batch(sql))
             .and_then(|()| tx.pragma_update(None, "user_version", known))
             .and_then(|()| tx.commit())
-            .map_err(|e| sqlite(&self.path, e))
-    }
-
-    fn err(&self, source: rusqlite::Error) -> StoreError {
-        sqlite(&self.path, source)
+            .map_err(sqlite)
     }
 
     /// The validators stored for `section`'s start page `url`.
-    pub fn validators(&self, section: &str, url: &Url) -> Result<Option<Validators>, StoreError> {
-        self.conn
-            .prepare_cached("SELECT etag, last_modified FROM pages WHERE section = ?1 AND url = ?2")
-            .and_then(|mut stmt| {
-                stmt.query_row(params![section, url.as_str()], |row| {
+    pub fn validators(
+        &mut self,
+        section: &str,
+        url: &Url,
+    ) -> Result<Option<Validators>, StoreError> {
+        let place = self.place.clone();
+        self.exec()
+            .query_one(
+                "SELECT etag, last_modified FROM pages WHERE section = ?1 AND url = ?2",
+                &[section.into(), url.as_str().into()],
+                |row| {
                     Ok(Validators {
-                        etag: row.get(0)?,
-                        last_modified: row.get(1)?,
+                        etag: row.text(0)?,
+                        last_modified: row.text(1)?,
                     })
-                })
-                .optional()
-            })
-            .map_err(|e| self.err(e))
+                },
+            )
+            .map_err(failed(&place))
     }
 
     /// What history knows of `links` in `section`.
     pub fn known(
-        &self,
+        &mut self,
         section: &str,
-        links: &[&Url],
+        links: &[Url],
     ) -> Result<HashMap<String, Known>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT from_article, list_title FROM items WHERE section = ?1 AND link = ?2",
-            )
-            .map_err(|e| self.err(e))?;
+        let place = self.place.clone();
+        let mut exec = self.exec();
         let mut known = HashMap::new();
         for link in links {
-            let row = stmt
-                .query_row(params![section, link.as_str()], |row| {
-                    Ok(Known {
-                        from_article: row.get(0)?,
-                        list_title: row.get(1)?,
-                    })
-                })
-                .optional()
-                .map_err(|e| self.err(e))?;
+            let row = exec
+                .query_one(
+                    "SELECT from_article, list_title FROM items WHERE section = ?1 AND link = ?2",
+                    &[section.into(), link.as_str().into()],
+                    |row| {
+                        Ok(Known {
+                            from_article: row.flag(0)?,
+                            list_title: row.text(1)?,
+                        })
+                    },
+                )
+                .map_err(failed(&place))?;
             if let Some(row) = row {
                 known.insert(link.to_string(), row);
             }
@@ -251,52 +347,78 @@ impl Store {
     }
 
     /// The newest `limit` items of `section`, newest first (ties by link).
-    pub fn items(&self, section: &str, limit: usize) -> Result<Vec<Item>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(
+    pub fn items(&mut self, section: &str, limit: usize) -> Result<Vec<Item>, StoreError> {
+        let place = self.place.clone();
+        let rows = self
+            .exec()
+            .query(
                 "SELECT link, title, published, origin, updated, source, content FROM items
                  WHERE section = ?1 ORDER BY published_unix DESC, link ASC LIMIT ?2",
+                &[section.into(), Param::Int(limit as i64)],
+                |row| {
+                    Ok((
+                        row.text(0)?.unwrap_or_default(),
+                        row.text(1)?.unwrap_or_default(),
+                        row.text(2)?.unwrap_or_default(),
+                        row.text(3)?.unwrap_or_default(),
+                        row.text(4)?.unwrap_or_default(),
+                        row.text(5)?,
+                        row.text(6)?,
+                    ))
+                },
             )
-            .map_err(|e| self.err(e))?;
-        let mut rows = stmt
-            .query(params![section, limit as i64])
-            .map_err(|e| self.err(e))?;
-        let mut items = Vec::new();
-        while let Some(row) = rows.next().map_err(|e| self.err(e))? {
-            // Dates and the origin are parsed from the row's own text, not from copies of it.
-            let text = |i| row.get_ref(i).ok().and_then(|v| v.as_str().ok());
+            .map_err(failed(&place))?;
+        let mut items = Vec::with_capacity(rows.len());
+        for (link, title, published, origin, updated, source, content) in rows {
             let parsed = (
-                text(0).and_then(|l| Url::parse(l).ok()),
-                text(2).and_then(|p| DateTime::parse_from_rfc3339(p).ok()),
-                text(4).and_then(|u| DateTime::parse_from_rfc3339(u).ok()),
+                Url::parse(&link).ok(),
+                DateTime::parse_from_rfc3339(&published).ok(),
+                DateTime::parse_from_rfc3339(&updated).ok(),
             );
-            let (Some(link), Some(published), Some(updated)) = parsed else {
-                let link = text(0).unwrap_or_default();
+            let (Some(link_url), Some(published), Some(updated)) = parsed else {
                 tracing::warn!(section, link, "unreadable history row skipped");
                 continue;
             };
             items.push(Item {
-                link,
-                title: row.get(1).map_err(|e| self.err(e))?,
+                link: link_url,
+                title,
                 published: Published {
                     at: published,
-                    origin: Origin::from_stored(text(3).unwrap_or_default()),
+                    origin: Origin::from_stored(&origin),
                 },
                 updated,
-                source: row.get(5).map_err(|e| self.err(e))?,
-                content: row.get(6).map_err(|e| self.err(e))?,
+                source,
+                content,
             });
         }
         Ok(items)
     }
 }
 
-fn sqlite(path: &Path, source: rusqlite::Error) -> StoreError {
-    StoreError::Sqlite {
-        path: path.to_owned(),
-        source,
-    }
+/// The settings of a SQLite connection.
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    // Settings first, the journal mode last: switching a new database to WAL then costs
+    // no fsync of a rollback journal.
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    // A larger cache: a warm poll reads many small rows. No memory map: its pages count
+    // as the process's memory, which would then grow with the history (a run of 10,000
+    // sections touches every page of a 300 MiB file), for no CPU saved (BENCHMARKS.md).
+    conn.pragma_update(None, "cache_size", -16_000)?;
+    conn.pragma_update(None, "mmap_size", 0)?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    // The savepoint of each section keeps its undo pages in memory, not in a temporary file.
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
+    // One checkpoint when the run closes the history instead of one every 1000 pages
+    // written: a cold run of hundreds of sections rewrites the same index pages many times.
+    conn.pragma_update(None, "wal_autocheckpoint", 16_384)?;
+    // A statement with a bound `LIMIT` would otherwise be compiled again at every
+    // execution, as SQLite re-plans it for each new value.
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+        true,
+    )?;
+    conn.pragma_update(None, "journal_mode", "WAL")
 }
 
 #[cfg(test)]

@@ -4,10 +4,10 @@
 //! of its own, so that one section's failure leaves no trace and does not undo the others'.
 
 use chrono::{DateTime, FixedOffset};
-use rusqlite::{Connection, Transaction, params};
 use url::Url;
 
-use super::{Store, StoreError, sqlite};
+use super::db::{DbError, Exec, Param, Prepared};
+use super::{Conn, Store, StoreError, failed};
 use crate::fetch::Validators;
 use crate::item::{Origin, Sighting, Stored};
 
@@ -49,31 +49,75 @@ pub struct Prune {
 
 /// The writes of one run: one transaction, rolled back unless [`Batch::commit`] is called.
 pub struct Batch<'conn> {
-    tx: Transaction<'conn>,
-    path: &'conn std::path::Path,
+    tx: BatchTx<'conn>,
+    place: &'conn str,
+}
+
+/// A run's transaction in either engine.
+enum BatchTx<'conn> {
+    Sqlite(rusqlite::Transaction<'conn>),
+    Postgres {
+        tx: postgres::Transaction<'conn>,
+        prepared: &'conn mut Prepared,
+    },
 }
 
 impl Batch<'_> {
     /// Records one section's poll in a savepoint: all of it, or (with the error) nothing.
     pub fn record(&mut self, poll: &Poll<'_>) -> Result<Changes, StoreError> {
-        let savepoint = self.tx.savepoint().map_err(|e| sqlite(self.path, e))?;
-        let changes = record_in(&savepoint, poll).map_err(|e| sqlite(self.path, e))?;
-        savepoint.commit().map_err(|e| sqlite(self.path, e))?;
-        Ok(changes)
+        self.in_savepoint(poll).map_err(failed(self.place))
+    }
+
+    fn in_savepoint(&mut self, poll: &Poll<'_>) -> Result<Changes, DbError> {
+        match &mut self.tx {
+            BatchTx::Sqlite(tx) => {
+                let savepoint = tx.savepoint()?;
+                let changes = record_in(&mut Exec::Sqlite(&savepoint), poll)?;
+                savepoint.commit()?;
+                Ok(changes)
+            }
+            BatchTx::Postgres { tx, prepared } => {
+                let mut savepoint = tx.savepoint("section")?;
+                let changes = record_in(
+                    &mut Exec::Postgres {
+                        client: &mut savepoint,
+                        prepared,
+                    },
+                    poll,
+                )?;
+                savepoint.commit()?;
+                Ok(changes)
+            }
+        }
     }
 
     /// Commits every poll recorded.
     pub fn commit(self) -> Result<(), StoreError> {
-        self.tx.commit().map_err(|e| sqlite(self.path, e))
+        match self.tx {
+            BatchTx::Sqlite(tx) => tx.commit().map_err(DbError::from),
+            BatchTx::Postgres { tx, .. } => tx.commit().map_err(DbError::from),
+        }
+        .map_err(failed(self.place))
     }
 }
 
 impl Store {
     /// Begins a run's writes.
     pub fn begin(&mut self) -> Result<Batch<'_>, StoreError> {
-        let path = self.path.as_path();
-        let tx = self.conn.transaction().map_err(|e| sqlite(path, e))?;
-        Ok(Batch { tx, path })
+        let place = self.place.as_str();
+        let tx = match &mut self.conn {
+            Conn::Sqlite(conn) => conn
+                .transaction()
+                .map(BatchTx::Sqlite)
+                .map_err(DbError::from),
+            Conn::Postgres { client, prepared } => client
+                .client()
+                .transaction()
+                .map(|tx| BatchTx::Postgres { tx, prepared })
+                .map_err(DbError::from),
+        }
+        .map_err(failed(place))?;
+        Ok(Batch { tx, place })
     }
 
     /// Records one poll of `section` in a transaction of its own: the stories seen, the
@@ -101,7 +145,7 @@ impl Store {
     }
 }
 
-fn record_in(tx: &Connection, poll: &Poll<'_>) -> rusqlite::Result<Changes> {
+fn record_in(tx: &mut Exec<'_>, poll: &Poll<'_>) -> Result<Changes, DbError> {
     let mut changes = Changes::default();
     for sighting in poll.sightings {
         match record_sighting(tx, poll, sighting)? {
@@ -127,10 +171,10 @@ enum Recorded {
 
 /// Inserts a new item, or revises a known one in place, or notes it was seen again.
 fn record_sighting(
-    tx: &Connection,
+    tx: &mut Exec<'_>,
     poll: &Poll<'_>,
     Sighting { story, list_title }: &Sighting,
-) -> rusqlite::Result<Recorded> {
+) -> Result<Recorded, DbError> {
     let (section, link, now) = (poll.section, story.link.as_str(), poll.now);
     let now_unix = now.timestamp();
     let (at, origin) = match story.published {
@@ -139,124 +183,132 @@ fn record_sighting(
     };
     // Insert first: a new item (all of them in a cold poll) costs one statement; only a
     // conflict reads the stored row.
-    let inserted = tx
-        .prepare_cached(
-            "INSERT INTO items (section, link, title, source, content, published, published_unix,
-                                origin, updated, first_seen, last_seen, from_article, list_title)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?6, ?9, ?9, ?10, ?11)
-             ON CONFLICT (section, link) DO NOTHING",
-        )?
-        .execute(params![
-            section,
-            link,
-            story.title,
-            story.source,
-            story.content,
-            at.to_rfc3339(),
-            at.timestamp(),
-            origin.as_str(),
-            now_unix,
-            story.from_article,
-            list_title,
-        ])?;
+    let (published, updated) = (at.to_rfc3339(), now.to_rfc3339());
+    let inserted = tx.execute(
+        "INSERT INTO items (section, link, title, source, content, published, published_unix,
+                            origin, updated, first_seen, last_seen, from_article, list_title)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?6, ?9, ?9, ?10, ?11)
+         ON CONFLICT (section, link) DO NOTHING",
+        &[
+            section.into(),
+            link.into(),
+            story.title.as_str().into(),
+            story.source.as_deref().into(),
+            story.content.as_deref().into(),
+            published.as_str().into(),
+            at.timestamp().into(),
+            origin.as_str().into(),
+            now_unix.into(),
+            story.from_article.into(),
+            list_title.as_deref().into(),
+        ],
+    )?;
     if inserted == 1 {
         return Ok(Recorded::New);
     }
     let stored = tx
-        .prepare_cached(
+        .query_one(
             "SELECT title, source, content, from_article FROM items
              WHERE section = ?1 AND link = ?2",
+            &[section.into(), link.into()],
+            |row| {
+                Ok(Stored {
+                    title: row.text(0)?.unwrap_or_default(),
+                    source: row.text(1)?,
+                    content: row.text(2)?,
+                    from_article: row.flag(3)?,
+                })
+            },
         )?
-        .query_row(params![section, link], |row| {
-            Ok(Stored {
-                title: row.get(0)?,
-                source: row.get(1)?,
-                content: row.get(2)?,
-                from_article: row.get(3)?,
-            })
-        })?;
+        .ok_or(DbError::Vanished)?;
     let Some(revised) = stored.revised_by(story) else {
         // Fields equal to the stored ones, read from the article's own page, make the item
         // read from it: it is not followed again.
-        tx.prepare_cached(
+        tx.execute(
             "UPDATE items SET last_seen = ?3, list_title = COALESCE(?4, list_title),
-                              from_article = MAX(from_article, ?5)
+                              from_article = (from_article OR ?5)
              WHERE section = ?1 AND link = ?2",
-        )?
-        .execute(params![
-            section,
-            link,
-            now_unix,
-            list_title,
-            story.from_article
-        ])?;
+            &[
+                section.into(),
+                link.into(),
+                now_unix.into(),
+                list_title.as_deref().into(),
+                story.from_article.into(),
+            ],
+        )?;
         return Ok(Recorded::SeenAgain);
     };
-    tx.prepare_cached(
+    tx.execute(
         "UPDATE items SET title = ?3, source = ?4, content = ?5, updated = ?6, from_article = ?7,
                           list_title = COALESCE(?8, list_title), last_seen = ?9
          WHERE section = ?1 AND link = ?2",
-    )?
-    .execute(params![
-        section,
-        link,
-        revised.title,
-        revised.source,
-        revised.content,
-        now.to_rfc3339(),
-        revised.from_article,
-        list_title,
-        now_unix,
-    ])?;
+        &[
+            section.into(),
+            link.into(),
+            revised.title.as_str().into(),
+            revised.source.as_deref().into(),
+            revised.content.as_deref().into(),
+            updated.as_str().into(),
+            revised.from_article.into(),
+            list_title.as_deref().into(),
+            now_unix.into(),
+        ],
+    )?;
     Ok(Recorded::Revised)
 }
 
 fn save_validators(
-    tx: &Connection,
+    tx: &mut Exec<'_>,
     section: &str,
     pages: &[(Url, Validators)],
-) -> rusqlite::Result<()> {
-    let mut save = tx.prepare_cached(
-        "INSERT INTO pages (section, url, etag, last_modified) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (section, url) DO UPDATE SET etag = excluded.etag,
-                                                  last_modified = excluded.last_modified",
-    )?;
+) -> Result<(), DbError> {
     for (url, validators) in pages {
-        save.execute(params![
-            section,
-            url.as_str(),
-            validators.etag,
-            validators.last_modified
-        ])?;
+        tx.execute(
+            "INSERT INTO pages (section, url, etag, last_modified) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (section, url) DO UPDATE SET etag = excluded.etag,
+                                                      last_modified = excluded.last_modified",
+            &[
+                section.into(),
+                url.as_str().into(),
+                validators.etag.as_deref().into(),
+                validators.last_modified.as_deref().into(),
+            ],
+        )?;
     }
     Ok(())
 }
 
 /// Forgets what the section's feeds were written from: they must be written again, even if
 /// this process dies before it writes them.
-fn mark_feeds_stale(tx: &Connection, section: &str) -> rusqlite::Result<()> {
-    tx.prepare_cached("UPDATE section_status SET rendered = NULL WHERE section = ?1")?
-        .execute([section])
-        .map(drop)
+fn mark_feeds_stale(tx: &mut Exec<'_>, section: &str) -> Result<(), DbError> {
+    tx.execute(
+        "UPDATE section_status SET rendered = NULL WHERE section = ?1",
+        &[section.into()],
+    )
+    .map(drop)
 }
 
 /// Drops the items not seen for `keep_days`, unless they are among the newest `keep`.
-fn prune(tx: &Connection, poll: &Poll<'_>) -> rusqlite::Result<()> {
+fn prune(tx: &mut Exec<'_>, poll: &Poll<'_>) -> Result<(), DbError> {
     let Prune { keep_days, keep } = poll.prune;
     // Nothing can go while the section holds no more items than its feed shows: one count over
     // the index instead of the pruning statement, which reads every row of the section.
-    let held: i64 = tx
-        .prepare_cached("SELECT count(*) FROM items WHERE section = ?1")?
-        .query_row([poll.section], |row| row.get(0))?;
+    let held = tx
+        .query_one(
+            "SELECT count(*) FROM items WHERE section = ?1",
+            &[poll.section.into()],
+            |row| row.int(0),
+        )?
+        .unwrap_or_default();
     if held <= keep as i64 {
         return Ok(());
     }
     let cutoff = poll.now.timestamp() - i64::from(keep_days) * 86_400;
-    tx.prepare_cached(
+    tx.execute(
         "DELETE FROM items WHERE section = ?1 AND last_seen < ?2 AND link NOT IN (
              SELECT link FROM items WHERE section = ?1
              ORDER BY published_unix DESC, link ASC LIMIT ?3)",
-    )?
-    .execute(params![poll.section, cutoff, keep as i64])
+        &[poll.section.into(), cutoff.into(), Param::Int(keep as i64)],
+    )
     .map(drop)
 }

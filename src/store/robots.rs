@@ -2,66 +2,70 @@
 //! do not ask again, and later runs ask conditionally.
 
 use chrono::DateTime;
-use rusqlite::params;
 
-use super::{Store, StoreError};
+use super::{Store, StoreError, failed};
 use crate::fetch::Validators;
 use crate::fetch::robots::RobotsCopy;
 
 impl Store {
     /// Every robots.txt copy kept; a row that cannot be read is left out (the site is asked).
-    pub fn robots(&self) -> Result<Vec<RobotsCopy>, StoreError> {
-        self.conn
-            .prepare_cached("SELECT origin, body, etag, last_modified, fetched_at FROM robots")
-            .and_then(|mut stmt| {
-                let rows = stmt.query_map([], |row| {
+    pub fn robots(&mut self) -> Result<Vec<RobotsCopy>, StoreError> {
+        let place = self.place.clone();
+        let rows = self
+            .exec()
+            .query(
+                "SELECT origin, body, etag, last_modified, fetched_at FROM robots",
+                &[],
+                |row| {
                     Ok((
-                        row.get::<_, String>(0)?,
-                        row.get::<_, Option<String>>(1)?,
+                        row.text(0)?.unwrap_or_default(),
+                        row.text(1)?,
                         Validators {
-                            etag: row.get(2)?,
-                            last_modified: row.get(3)?,
+                            etag: row.text(2)?,
+                            last_modified: row.text(3)?,
                         },
-                        row.get::<_, String>(4)?,
+                        row.text(4)?.unwrap_or_default(),
                     ))
-                })?;
-                let mut copies = Vec::new();
-                for (origin, body, validators, fetched_at) in rows.flatten() {
-                    if let Ok(fetched_at) = DateTime::parse_from_rfc3339(&fetched_at) {
-                        copies.push(RobotsCopy {
-                            origin,
-                            body,
-                            validators,
-                            fetched_at: fetched_at.to_utc(),
-                        });
-                    }
-                }
-                Ok(copies)
+                },
+            )
+            .map_err(failed(&place))?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(origin, body, validators, fetched_at)| {
+                let fetched_at = DateTime::parse_from_rfc3339(&fetched_at).ok()?;
+                Some(RobotsCopy {
+                    origin,
+                    body,
+                    validators,
+                    fetched_at: fetched_at.to_utc(),
+                })
             })
-            .map_err(|e| self.err(e))
+            .collect())
     }
 
-    /// Keeps `copies`, replacing those of the same origins.
-    pub fn keep_robots(&self, copies: &[RobotsCopy]) -> Result<(), StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "INSERT INTO robots (origin, body, etag, last_modified, fetched_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT (origin) DO UPDATE SET body = excluded.body, etag = excluded.etag,
-                     last_modified = excluded.last_modified, fetched_at = excluded.fetched_at",
-            )
-            .map_err(|e| self.err(e))?;
-        for copy in copies {
-            stmt.execute(params![
-                copy.origin,
-                copy.body,
-                copy.validators.etag,
-                copy.validators.last_modified,
-                copy.fetched_at.to_rfc3339()
-            ])
-            .map_err(|e| self.err(e))?;
-        }
-        Ok(())
+    /// Keeps `copies`, replacing those of the same origins, in one transaction. Pollers that
+    /// share a history keep their copies in the same (origin) order, so that two of them never
+    /// wait on each other's rows.
+    pub fn keep_robots(&mut self, copies: &[RobotsCopy]) -> Result<(), StoreError> {
+        let mut sorted: Vec<&RobotsCopy> = copies.iter().collect();
+        sorted.sort_by(|a, b| a.origin.cmp(&b.origin));
+        self.transaction(|tx| {
+            for copy in sorted {
+                tx.execute(
+                    "INSERT INTO robots (origin, body, etag, last_modified, fetched_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT (origin) DO UPDATE SET body = excluded.body, etag = excluded.etag,
+                         last_modified = excluded.last_modified, fetched_at = excluded.fetched_at",
+                    &[
+                        copy.origin.as_str().into(),
+                        copy.body.as_deref().into(),
+                        copy.validators.etag.as_deref().into(),
+                        copy.validators.last_modified.as_deref().into(),
+                        copy.fetched_at.to_rfc3339().as_str().into(),
+                    ],
+                )?;
+            }
+            Ok(())
+        })
     }
 }

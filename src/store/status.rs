@@ -1,13 +1,13 @@
 //! What history knows of each section besides its items: its health (last success, last
-//! error) for `status.json`, and what its feed files were last written from, so that a poll
-//! that changed nothing writes nothing.
+//! error) and schedule (consecutive failures, next poll) for `status.json`, and what its feed
+//! files were last written from, so that a poll that changed nothing writes nothing.
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, FixedOffset};
-use rusqlite::params;
+use chrono::{DateTime, FixedOffset, Utc};
 
-use super::{Store, StoreError};
+use super::db::{DbError, Exec, Row};
+use super::{Store, StoreError, failed};
 
 /// What history knows of a section besides its items: its health, and what its feed files
 /// were last written from.
@@ -26,96 +26,103 @@ pub struct SectionStatus {
     /// Fields zero-config extraction filled in the last successful poll because the site's
     /// selectors matched nothing: a sign that the site changed its template.
     pub fallbacks: usize,
+    /// Polls that failed in a row since the last success (the back-off).
+    pub failures: u32,
+    /// When the section is due again.
+    pub next_poll: Option<DateTime<FixedOffset>>,
+}
+
+/// A section's outcome, as history notes it at the end of its poll.
+#[derive(Debug, Clone, Copy)]
+pub struct Note<'a> {
+    pub section: &'a str,
+    pub outcome: Outcome<'a>,
+    /// What its feeds were written from, when they were written.
+    pub rendered: Option<&'a Rendered>,
+    /// Polls failed in a row, this one included.
+    pub failures: u32,
+    /// When it is due again.
+    pub next_poll: DateTime<FixedOffset>,
 }
 
 impl Store {
-    /// Runs `write` in one transaction, so that its statements cost one commit: the end of a
-    /// run notes every section's outcome this way.
-    pub fn in_transaction<T>(
-        &self,
-        write: impl FnOnce(&Store) -> Result<T, StoreError>,
-    ) -> Result<T, StoreError> {
-        let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
-        let value = write(self)?;
-        tx.commit().map_err(|e| self.err(e))?;
-        Ok(value)
-    }
-
-    /// Notes the outcome of a section's poll at `at`: a success, or the failure's message.
-    pub fn record_outcome(
-        &self,
-        section: &str,
-        at: DateTime<chrono::Utc>,
-        outcome: Outcome<'_>,
-    ) -> Result<(), StoreError> {
+    /// Notes the outcome of each section's poll at `at`, in one transaction.
+    pub fn note(&mut self, at: DateTime<Utc>, notes: &[Note<'_>]) -> Result<(), StoreError> {
         let at = at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        let result = match outcome {
-            Outcome::Written { fallbacks } => self
-                .conn
-                .prepare_cached(
-                    "INSERT INTO section_status (section, last_success, fallbacks) VALUES (?1, ?2, ?3)
-                     ON CONFLICT (section) DO UPDATE SET last_success = ?2, fallbacks = ?3",
-                )
-                .and_then(|mut stmt| stmt.execute(params![section, at, fallbacks as i64])),
-            Outcome::Failed(message) => self
-                .conn
-                .prepare_cached(
-                    "INSERT INTO section_status (section, last_error, last_error_at) VALUES (?1, ?2, ?3)
-                     ON CONFLICT (section) DO UPDATE SET last_error = ?2, last_error_at = ?3",
-                )
-                .and_then(|mut stmt| stmt.execute(params![section, message, at])),
-        };
-        result.map(drop).map_err(|e| self.err(e))
-    }
-
-    /// Notes what `section`'s feeds were last written from.
-    pub fn set_rendered(&self, section: &str, rendered: &Rendered) -> Result<(), StoreError> {
-        self.conn
-            .prepare_cached(
-                "INSERT INTO section_status (section, rendered, items, feed_updated) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (section) DO UPDATE SET rendered = ?2, items = ?3, feed_updated = ?4",
-            )
-            .and_then(|mut stmt| {
-                stmt.execute(params![
-                    section,
-                    rendered.fingerprint,
-                    rendered.items as i64,
-                    rendered.updated.map(|u| u.to_rfc3339())
-                ])
-            })
-            .map(drop)
-            .map_err(|e| self.err(e))
+        self.transaction(|tx| notes.iter().try_for_each(|note| note_one(tx, &at, note)))
     }
 
     /// What history knows of every section that ever ran, in one query.
-    pub fn statuses(&self) -> Result<HashMap<String, SectionStatus>, StoreError> {
-        self.conn
-            .prepare_cached(
+    pub fn statuses(&mut self) -> Result<HashMap<String, SectionStatus>, StoreError> {
+        let place = self.place.clone();
+        let rows = self
+            .exec()
+            .query(
                 "SELECT last_success, last_error, last_error_at, items, feed_updated, rendered,
-                        fallbacks, section
+                        fallbacks, failures, next_poll, section
                  FROM section_status",
+                &[],
+                |row| Ok((row.text(9)?.unwrap_or_default(), status_row(row)?)),
             )
-            .and_then(|mut stmt| {
-                stmt.query_map([], |row| Ok((row.get(7)?, status_row(row)?)))?
-                    .collect()
-            })
-            .map_err(|e| self.err(e))
+            .map_err(failed(&place))?;
+        Ok(rows.into_iter().collect())
     }
 }
 
+fn note_one(tx: &mut Exec<'_>, at: &str, note: &Note<'_>) -> Result<(), DbError> {
+    let next_poll = note.next_poll.to_rfc3339();
+    let schedule = [
+        note.section.into(),
+        i64::from(note.failures).into(),
+        next_poll.as_str().into(),
+        note.next_poll.timestamp().into(),
+    ];
+    tx.execute(
+        "INSERT INTO section_status (section, failures, next_poll, next_poll_unix)
+         VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (section) DO UPDATE SET failures = ?2, next_poll = ?3, next_poll_unix = ?4",
+        &schedule,
+    )?;
+    match note.outcome {
+        Outcome::Written { fallbacks } => tx.execute(
+            "UPDATE section_status SET last_success = ?2, fallbacks = ?3 WHERE section = ?1",
+            &[note.section.into(), at.into(), (fallbacks as i64).into()],
+        )?,
+        Outcome::Failed(message) => tx.execute(
+            "UPDATE section_status SET last_error = ?2, last_error_at = ?3 WHERE section = ?1",
+            &[note.section.into(), message.into(), at.into()],
+        )?,
+    };
+    if let Some(rendered) = note.rendered {
+        let updated = rendered.updated.map(|u| u.to_rfc3339());
+        tx.execute(
+            "UPDATE section_status SET rendered = ?2, items = ?3, feed_updated = ?4
+             WHERE section = ?1",
+            &[
+                note.section.into(),
+                rendered.fingerprint.as_str().into(),
+                (rendered.items as i64).into(),
+                updated.as_deref().into(),
+            ],
+        )?;
+    }
+    Ok(())
+}
+
 /// A `section_status` row read as `SELECT last_success, last_error, last_error_at, items,
-/// feed_updated, rendered, fallbacks, …`.
-fn status_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<SectionStatus> {
+/// feed_updated, rendered, fallbacks, failures, next_poll, …`.
+fn status_row(row: &dyn Row) -> Result<SectionStatus, DbError> {
+    let date = |text: Option<String>| text.and_then(|t| DateTime::parse_from_rfc3339(&t).ok());
     Ok(SectionStatus {
-        last_success: row.get(0)?,
-        last_error: row.get(1)?,
-        last_error_at: row.get(2)?,
-        items: row.get::<_, i64>(3)?.try_into().unwrap_or_default(),
-        feed_updated: row
-            .get::<_, Option<String>>(4)?
-            .and_then(|u| DateTime::parse_from_rfc3339(&u).ok()),
-        rendered: row.get(5)?,
-        fallbacks: row.get::<_, i64>(6)?.try_into().unwrap_or_default(),
+        last_success: row.text(0)?,
+        last_error: row.text(1)?,
+        last_error_at: row.text(2)?,
+        items: row.int(3)?.try_into().unwrap_or_default(),
+        feed_updated: date(row.text(4)?),
+        rendered: row.text(5)?,
+        fallbacks: row.int(6)?.try_into().unwrap_or_default(),
+        failures: row.int(7)?.try_into().unwrap_or_default(),
+        next_poll: date(row.text(8)?),
     })
 }
 

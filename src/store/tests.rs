@@ -28,7 +28,7 @@ const KEEP: Prune = Prune {
 
 fn open() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("state/history.db")).unwrap();
+    let store = Store::open_file(&dir.path().join("state/history.db")).unwrap();
     (dir, store)
 }
 
@@ -119,7 +119,7 @@ fn list_data_does_not_overwrite_the_article() {
     assert_eq!(item.title, "文章标题");
     assert_eq!(item.content.as_deref(), Some("<p>正文</p>"));
     let link = Url::parse("https://news.china.com/a").unwrap();
-    let known = store.known("news", &[&link]).unwrap();
+    let known = store.known("news", std::slice::from_ref(&link)).unwrap();
     assert_eq!(
         known.get(link.as_str()),
         Some(&Known {
@@ -211,16 +211,19 @@ fn a_recorded_change_forgets_the_rendered_fingerprint() {
         store.statuses().unwrap().remove("news").unwrap_or_default()
     };
     poll(&mut store, "/a");
-    store
-        .set_rendered(
-            "news",
-            &Rendered {
-                fingerprint: "settings".into(),
-                items: 1,
-                updated: Some(now),
-            },
-        )
-        .unwrap();
+    let rendered = Rendered {
+        fingerprint: "settings".into(),
+        items: 1,
+        updated: Some(now),
+    };
+    let note = Note {
+        section: "news",
+        outcome: Outcome::Written { fallbacks: 0 },
+        rendered: Some(&rendered),
+        failures: 0,
+        next_poll: now,
+    };
+    store.note(now.to_utc(), &[note]).unwrap();
     let status = poll(&mut store, "/a");
     assert_eq!(
         status.rendered.as_deref(),
@@ -240,14 +243,18 @@ fn reopening_keeps_history_and_a_newer_schema_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("h.db");
     {
-        let mut store = Store::open(&path).unwrap();
+        let mut store = Store::open_file(&path).unwrap();
         let now = at("2024-06-28T17:30:00+08:00");
         store
             .record("news", &[story("/a", "A", None)], &[], now, KEEP)
             .unwrap();
     }
     assert_eq!(
-        Store::open(&path).unwrap().items("news", 10).unwrap().len(),
+        Store::open_file(&path)
+            .unwrap()
+            .items("news", 10)
+            .unwrap()
+            .len(),
         1
     );
     Connection::open(&path)
@@ -255,7 +262,7 @@ fn reopening_keeps_history_and_a_newer_schema_is_refused() {
         .pragma_update(None, "user_version", 99)
         .unwrap();
     assert!(matches!(
-        Store::open(&path),
+        Store::open_file(&path),
         Err(StoreError::TooNew { found: 99, .. })
     ));
 }
@@ -337,7 +344,7 @@ fn an_article_page_equal_to_its_list_entry_is_not_followed_again() {
         "nothing a reader sees changed"
     );
     let link = Url::parse("https://news.china.com/a").unwrap();
-    let known = store.known("news", &[&link]).unwrap();
+    let known = store.known("news", std::slice::from_ref(&link)).unwrap();
     assert!(known[link.as_str()].from_article);
     assert!(!crate::item::worth_following(
         known.get(link.as_str()),

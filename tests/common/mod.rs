@@ -4,6 +4,8 @@
 
 #![allow(dead_code)] // each test file uses its own part of these helpers
 
+pub mod services;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -45,7 +47,11 @@ impl Harness {
     }
 
     pub fn feed_path(&self, section: &str, ext: &str) -> PathBuf {
-        self.config.output_dir.join(format!("{section}.{ext}"))
+        self.config
+            .output
+            .folder()
+            .unwrap()
+            .join(format!("{section}.{ext}"))
     }
 
     pub fn feed_bytes(&self, section: &str, ext: &str) -> Vec<u8> {
@@ -187,5 +193,15 @@ pub async fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
     while !done() {
         assert!(Instant::now() < deadline, "gave up waiting: {what}");
         tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// The SQLite file of `config`'s history.
+pub fn state_file(config: &Config) -> &Path {
+    match &config.state {
+        feedwright::config::StateLocation::Sqlite(path) => path,
+        feedwright::config::StateLocation::Postgres(url) => {
+            panic!("these tests use a SQLite history, not {url:?}")
+        }
     }
 }

@@ -6,6 +6,8 @@
 //! answering at once, and lets its pages change while it runs. The test suite uses it as its
 //! loopback site.
 
+pub mod synthetic;
+
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::Path;
@@ -26,7 +28,7 @@ use crate::config::{Config, ConfigError};
 static SITE: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/tests/fixtures/site");
 
 /// The demo's configuration; `{base}` stands for the server's address.
-pub const DEMO_CONFIG: &str = include_str!("../tests/fixtures/demo.yaml");
+pub const DEMO_CONFIG: &str = include_str!("../../tests/fixtures/demo.yaml");
 
 /// One resource of the site.
 #[derive(Debug, Clone)]

@@ -1,21 +1,30 @@
-//! Publishing: feed files replaced atomically, and only when their bytes change.
+//! Publishing: feed files replaced atomically, and only when their bytes change, in a folder
+//! or in an S3-compatible bucket.
 //!
-//! A file is written to a temporary file in its own folder, given the mode a static web server
-//! can read (0644), and renamed over the old one: a server or a reader sees the old feed or the
-//! new one, never half of one, and a killed run leaves the old one. There is no fsync: a feed
-//! emptied by a power cut is written again by the next poll (history is in SQLite, which syncs),
-//! and 400 fsyncs per run would cost more than the rest of a warm poll. When the bytes are the same as the file's, nothing
-//! is written, so the file's mtime — and the ETag and Last-Modified a static server derives from
-//! it — stay put.
+//! In a folder, a file is written to a temporary file in its own folder, given the mode a
+//! static web server can read (0644), and renamed over the old one: a server or a reader sees
+//! the old feed or the new one, never half of one, and a killed run leaves the old one. There
+//! is no fsync: a feed emptied by a power cut is written again by the next poll (history
+//! syncs), and 400 fsyncs per run would cost more than the rest of a warm poll. When the bytes
+//! are the same as the file's, nothing is written, so the file's mtime — and the ETag and
+//! Last-Modified a static server derives from it — stay put.
+//!
+//! In a bucket, an object is one PUT (S3 replaces objects whole), with its media type and a
+//! `Cache-Control`. An object whose ETag is the MD5 of the new bytes (what S3-compatible stores
+//! give an object written in one PUT) is left alone.
+
+mod bucket;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use url::Url;
 
-use crate::config::{Config, Format, Section, Site};
+pub use bucket::{Bucket, BucketError};
+
+use crate::config::{Config, Format, Output, Section, Site};
 use crate::item::Item;
-use crate::output::feed_name;
+use crate::output::{OutputFile, feed_name};
 use crate::render::{self, FeedInfo};
 use crate::store::Rendered;
 
@@ -29,16 +38,62 @@ pub enum Written {
 
 /// A file that could not be published.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot write {path}")]
-pub struct PublishError {
-    pub path: PathBuf,
-    #[source]
-    pub source: std::io::Error,
+pub enum PublishError {
+    #[error("cannot write {path}")]
+    File {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Bucket(Box<BucketError>),
+}
+
+/// Where a run's files go.
+#[derive(Debug)]
+pub enum Publisher {
+    Folder(PathBuf),
+    Bucket(Bucket),
+}
+
+impl Publisher {
+    /// The publisher of `output`. A bucket is asked first whether it can be listed with the
+    /// credentials given, so that a missing bucket or a wrong key stops a run before it
+    /// writes anything. Runs on a runtime's blocking thread.
+    pub fn open(output: &Output) -> Result<Publisher, PublishError> {
+        Ok(match output {
+            Output::Folder(path) => Publisher::Folder(path.clone()),
+            Output::Bucket(url) => {
+                Publisher::Bucket(Bucket::open(url).map_err(|e| PublishError::Bucket(Box::new(e)))?)
+            }
+        })
+    }
+
+    /// Publishes the file `name` unless it already holds exactly `bytes`. A bucket is written
+    /// from a runtime's blocking thread.
+    pub fn put(&self, name: &str, kind: OutputFile, bytes: &[u8]) -> Result<Written, PublishError> {
+        match self {
+            Publisher::Folder(dir) => publish(&dir.join(name), bytes),
+            Publisher::Bucket(bucket) => bucket
+                .put(name, kind, bytes)
+                .map_err(|e| PublishError::Bucket(Box::new(e))),
+        }
+    }
+
+    /// True when the file `name` is there to be left alone. Only a folder is looked at; a
+    /// bucket is trusted to hold what history says was written to it (a HEAD per feed per
+    /// poll would cost more than the poll).
+    fn holds(&self, name: &str) -> bool {
+        match self {
+            Publisher::Folder(dir) => std::fs::metadata(dir.join(name)).is_ok_and(|m| m.len() > 0),
+            Publisher::Bucket(_) => true,
+        }
+    }
 }
 
 /// Writes `bytes` to `path` atomically unless the file already holds exactly them.
 pub fn publish(path: &Path, bytes: &[u8]) -> Result<Written, PublishError> {
-    let err = |source| PublishError {
+    let err = |source| PublishError::File {
         path: path.to_owned(),
         source,
     };
@@ -82,8 +137,8 @@ pub fn publish(path: &Path, bytes: &[u8]) -> Result<Written, PublishError> {
 /// when the settings they depend on changed (the fingerprint), or when a file is gone.
 #[derive(Debug, Clone)]
 pub struct FeedPlan {
-    /// Every configured format with its file, in the configured order.
-    pub files: Vec<(Format, PathBuf)>,
+    /// Every configured format with its file's name, in the configured order.
+    pub files: Vec<(Format, String)>,
     fingerprint: String,
     /// The files exist and were written with the current settings.
     current: bool,
@@ -92,20 +147,21 @@ pub struct FeedPlan {
 impl FeedPlan {
     /// The plan for `section`, whose feeds were last written with the settings `rendered` (the
     /// fingerprint history holds, `None` after a change of items).
-    pub fn new(config: &Config, site: &Site, section: &Section, rendered: Option<&str>) -> Self {
-        let files: Vec<(Format, PathBuf)> = config
+    pub fn new(
+        config: &Config,
+        site: &Site,
+        section: &Section,
+        rendered: Option<&str>,
+        publisher: &Publisher,
+    ) -> Self {
+        let files: Vec<(Format, String)> = config
             .formats
             .iter()
-            .map(|&format| {
-                let path = config.output_dir.join(feed_name(&section.id, format));
-                (format, path)
-            })
+            .map(|&format| (format, feed_name(&section.id, format)))
             .collect();
         let fingerprint = fingerprint(config, site, section);
         let current = rendered == Some(fingerprint.as_str())
-            && files
-                .iter()
-                .all(|(_, f)| std::fs::metadata(f).is_ok_and(|m| m.len() > 0));
+            && files.iter().all(|(_, name)| publisher.holds(name));
         FeedPlan {
             files,
             fingerprint,
@@ -131,14 +187,18 @@ impl FeedPlan {
     /// history should note they were written from.
     pub fn write(
         &self,
+        publisher: &Publisher,
         info: &FeedInfo<'_>,
         items: &[Item],
     ) -> Result<(Vec<(Format, Written)>, Rendered), PublishError> {
         let written = self
             .files
             .iter()
-            .map(|(format, path)| {
-                publish(path, &render::feed(*format, info, items)).map(|w| (*format, w))
+            .map(|(format, name)| {
+                let bytes = render::feed(*format, info, items);
+                publisher
+                    .put(name, OutputFile::Feed(*format), &bytes)
+                    .map(|w| (*format, w))
             })
             .collect::<Result<Vec<_>, _>>()?;
         let rendered = Rendered {
