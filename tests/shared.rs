@@ -327,6 +327,65 @@ async fn migrate_copies_the_history_and_the_next_run_writes_the_same_feeds() {
     assert_eq!(feeds(&now), feeds(&written));
 }
 
+/// The database goes away in the middle of a run: the sections that had something to record
+/// fail, naming the history, and no feed is half-written; once it is back, the next run
+/// writes every feed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_that_goes_away_fails_the_run_and_the_next_recovers() {
+    let Some(mut pg) = Postgres::start() else {
+        return;
+    };
+    let url = pg.database("away");
+    let server = SiteServer::bundled().await.expect("the fixture server");
+    let page = server.get("/domestic/").expect("the fixture page");
+    server.set("/domestic/", page.clone().delayed(Duration::from_secs(3)));
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let config = demo_config(dir.path(), "config.yaml", &server, &url, "feeds");
+    let config = config.to_str().unwrap().to_owned();
+    let running = common::feedwright(&["run", "-c", &config]).spawn().unwrap();
+    let asked = Instant::now();
+    while server.hits("/domestic/").requests == 0 {
+        assert!(asked.elapsed() < Duration::from_secs(30), "the run starts");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    pg.go_away();
+    let ended = running.wait_with_output().await.unwrap();
+    let stderr = String::from_utf8_lossy(&ended.stderr);
+    assert_eq!(ended.status.code(), Some(1), "{stderr}");
+    for section in ["news", "domestic", "military"] {
+        assert!(
+            stderr.contains(&format!("error: section {section}: history postgres://")),
+            "{stderr}"
+        );
+    }
+    let feeds_dir = dir.path().join("feeds");
+    let written = std::fs::read_dir(&feeds_dir).map_or(0, |d| d.count());
+    assert_eq!(
+        written, 0,
+        "no feed written from a history that did not commit"
+    );
+
+    pg.come_back();
+    server.set("/domestic/", page);
+    let ran = common::feedwright(&["run", "-c", &config])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(
+        ran.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ran.stderr)
+    );
+    for section in ["news", "domestic", "military"] {
+        for ext in ["rss", "atom"] {
+            let path = feeds_dir.join(format!("{section}.{ext}"));
+            common::parse_feed(&path);
+        }
+    }
+    assert_eq!(Postgres::query(&url, "SELECT count(*) FROM items"), ["45"]);
+}
+
 /// Two `run`s at once on PostgreSQL: the second skips the sections the first holds, with a
 /// line for each, and exits 0.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -438,15 +497,18 @@ async fn three_watchers_share_the_sections_and_survive_a_kill() {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let victim = watchers.remove(0);
+    let mut victim = watchers.remove(0);
     let pid = victim.id().expect("a running process");
-    let mut victim = victim;
-    victim.start_kill().expect("SIGKILL");
-    victim.wait().await.expect("the process ends");
+    // Frozen first, so that what it holds can be read before it dies: once it is dead, the
+    // others take its sections over at once.
+    // SAFETY: kill has no preconditions; the pid is a child not yet waited for.
+    unsafe { libc::kill(pid as i32, libc::SIGSTOP) };
     let held: Vec<String> = Postgres::query(
         &url,
         &format!("SELECT section FROM leases WHERE holder LIKE '%/{pid}/%' AND until > now()"),
     );
+    victim.start_kill().expect("SIGKILL");
+    victim.wait().await.expect("the process ends");
     // Until every section was polled three times (the earliest fourth poll is an interval
     // after the earliest third).
     let hits = loop {
@@ -485,8 +547,16 @@ async fn three_watchers_share_the_sections_and_survive_a_kill() {
         }
     }
     assert!(
+        !held.is_empty(),
+        "the watcher was killed in the middle of its work"
+    );
+    assert!(
         extra <= held.len(),
         "{extra} extra polls, {} held",
+        held.len()
+    );
+    eprintln!(
+        "killed a watcher holding {} sections; {extra} of them were polled again",
         held.len()
     );
 

@@ -3,14 +3,16 @@
 //! `AWS_SECRET_ACCESS_KEY`, `AWS_REGION`, `AWS_ENDPOINT_URL`, and `AWS_ALLOW_HTTP=true` for an
 //! endpoint without TLS).
 
+use std::collections::HashMap;
+use std::sync::Mutex;
 use std::time::Duration;
+
+use futures::TryStreamExt;
 
 use md5::{Digest, Md5};
 use object_store::aws::{AmazonS3, AmazonS3Builder};
 use object_store::path::Path as Key;
-use object_store::{
-    Attribute, Attributes, ObjectStore, ObjectStoreExt, PutOptions, PutPayload, RetryConfig,
-};
+use object_store::{Attribute, Attributes, ObjectStore, PutOptions, PutPayload, RetryConfig};
 
 use super::Written;
 use crate::config::BucketUrl;
@@ -30,11 +32,14 @@ pub enum BucketError {
     NoRuntime { url: String },
 }
 
-/// A bucket, and the runtime its requests run on.
+/// A bucket, the runtime its requests run on, and the ETags of the objects under its prefix.
 pub struct Bucket {
     store: AmazonS3,
     url: BucketUrl,
     runtime: tokio::runtime::Handle,
+    /// Key → ETag, listed when the bucket was opened and kept up to date by every upload: an
+    /// object is compared with new bytes without a request of its own.
+    etags: Mutex<HashMap<String, String>>,
 }
 
 impl std::fmt::Debug for Bucket {
@@ -44,9 +49,9 @@ impl std::fmt::Debug for Bucket {
 }
 
 impl Bucket {
-    /// Connects to the bucket of `url` and lists its prefix once: a bucket that does not
-    /// exist, or credentials it refuses, fail here, before anything is written. Called on a
-    /// blocking thread of a runtime.
+    /// Connects to the bucket of `url` and lists the objects under its prefix: a bucket that
+    /// does not exist, or credentials it refuses, fail here, before anything is written.
+    /// Called on a blocking thread of a runtime.
     pub fn open(url: &BucketUrl) -> Result<Bucket, BucketError> {
         let runtime =
             tokio::runtime::Handle::try_current().map_err(|_| BucketError::NoRuntime {
@@ -72,13 +77,18 @@ impl Bucket {
             .build()
             .map_err(failed("invalid settings"))?;
         let prefix = Key::from(url.prefix.as_str());
-        runtime
-            .block_on(store.list_with_delimiter(Some(&prefix)))
+        let listed: Vec<_> = runtime
+            .block_on(store.list(Some(&prefix)).try_collect())
             .map_err(failed("cannot list"))?;
+        let etags = listed
+            .into_iter()
+            .filter_map(|meta| Some((meta.location.to_string(), meta.e_tag?)))
+            .collect();
         Ok(Bucket {
             store,
             url: url.clone(),
             runtime,
+            etags: Mutex::new(etags),
         })
     }
 
@@ -93,19 +103,10 @@ impl Bucket {
                 source,
             }
         };
-        let existed = match self.runtime.block_on(self.store.head(&key)) {
-            Ok(meta)
-                if meta
-                    .e_tag
-                    .as_deref()
-                    .is_some_and(|tag| is_md5_of(tag, bytes)) =>
-            {
-                return Ok(Written::Unchanged);
-            }
-            Ok(_) => true,
-            Err(object_store::Error::NotFound { .. }) => false,
-            Err(error) => return Err(failed("cannot read")(error)),
-        };
+        let known = self.etag(&key);
+        if known.as_deref().is_some_and(|tag| is_md5_of(tag, bytes)) {
+            return Ok(Written::Unchanged);
+        }
         let mut attributes = Attributes::new();
         attributes.insert(Attribute::ContentType, kind.media_type().into());
         attributes.insert(Attribute::CacheControl, kind.cache_control().into());
@@ -114,14 +115,27 @@ impl Bucket {
             ..PutOptions::default()
         };
         let payload = PutPayload::from(bytes.to_vec());
-        self.runtime
+        let put = self
+            .runtime
             .block_on(self.store.put_opts(&key, payload, options))
             .map_err(failed("cannot write"))?;
-        Ok(if existed {
+        let mut etags = self.etags.lock().unwrap_or_else(|e| e.into_inner());
+        match put.e_tag {
+            Some(tag) => etags.insert(key.to_string(), tag),
+            None => etags.remove(key.as_ref()),
+        };
+        Ok(if known.is_some() {
             Written::Replaced
         } else {
             Written::Created
         })
+    }
+}
+
+impl Bucket {
+    fn etag(&self, key: &Key) -> Option<String> {
+        let etags = self.etags.lock().unwrap_or_else(|e| e.into_inner());
+        etags.get(key.as_ref()).cloned()
     }
 }
 

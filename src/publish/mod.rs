@@ -11,7 +11,8 @@
 //!
 //! In a bucket, an object is one PUT (S3 replaces objects whole), with its media type and a
 //! `Cache-Control`. An object whose ETag is the MD5 of the new bytes (what S3-compatible stores
-//! give an object written in one PUT) is left alone.
+//! give an object written in one PUT) is left alone; the ETags come from one listing of the
+//! prefix when the run starts, not from a request per object.
 
 mod bucket;
 

@@ -77,6 +77,13 @@ async fn claim_and_poll(
     } else {
         ids.len()
     };
+    let enlisted = ids.clone();
+    shared
+        .with_store(move |store| {
+            let sections: Vec<&str> = enlisted.iter().map(String::as_str).collect();
+            store.enlist(&sections)
+        })
+        .await?;
     let mut claimed_ever = HashSet::new();
     loop {
         let claimed = claim(shared, &ids, limit).await?;

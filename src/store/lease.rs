@@ -4,7 +4,9 @@
 //! same moment never wait for each other and never get the same section. A claim holds a
 //! section until its lease runs out (the database's clock decides), and the poller renews
 //! its leases while it works. A poller that dies stops renewing, and its sections are free to
-//! claim once their leases run out.
+//! claim once their leases run out — or at once, when the database saw its connection close
+//! (a lease notes the server process of the claiming connection, and the moment it started,
+//! which no later connection shares).
 
 use std::time::Duration;
 
@@ -29,7 +31,8 @@ pub struct Claim<'a> {
 }
 
 impl Store {
-    /// Claims the free sections of `claim`, the longest due first; returns their ids.
+    /// Claims the free sections of `claim` (enlisted before), the longest due first; returns
+    /// their ids.
     pub fn claim(&mut self, claim: &Claim<'_>) -> Result<Vec<String>, StoreError> {
         self.require_shared("leases")?;
         let (due_only, due_at) = match claim.due_at {
@@ -37,17 +40,20 @@ impl Store {
             None => (false, 0),
         };
         self.transaction(|tx| {
-            tx.execute(
-                "INSERT INTO leases (section) SELECT unnest(?1::text[]) ON CONFLICT DO NOTHING",
-                &[Param::Texts(claim.sections)],
-            )?;
             tx.query(
-                "UPDATE leases SET holder = ?1, until = now() + ?2::bigint * interval '1 millisecond'
+                "WITH live AS MATERIALIZED (SELECT pid, backend_start FROM pg_stat_activity)
+                 UPDATE leases SET holder = ?1,
+                     until = now() + ?2::bigint * interval '1 millisecond',
+                     backend = pg_backend_pid(),
+                     backend_start = (SELECT backend_start FROM live
+                                      WHERE pid = pg_backend_pid())
                  WHERE section IN (
                      SELECT l.section FROM leases l
                      LEFT JOIN section_status s ON s.section = l.section
                      WHERE l.section = ANY(?3::text[])
-                       AND (l.until IS NULL OR l.until < now())
+                       AND (l.until IS NULL OR l.until < now() OR NOT EXISTS (
+                            SELECT 1 FROM live a
+                            WHERE a.pid = l.backend AND a.backend_start = l.backend_start))
                        AND (NOT ?4::boolean OR s.next_poll_unix IS NULL
                             OR s.next_poll_unix <= ?5::bigint)
                      ORDER BY COALESCE(s.next_poll_unix, 0), l.section
@@ -65,6 +71,19 @@ impl Store {
                 |row| Ok(row.text(0)?.unwrap_or_default()),
             )
         })
+    }
+
+    /// Gives every section of `sections` a lease row (free), so that it can be claimed.
+    pub fn enlist(&mut self, sections: &[&str]) -> Result<(), StoreError> {
+        self.require_shared("leases")?;
+        let place = self.place.clone();
+        self.exec()
+            .execute(
+                "INSERT INTO leases (section) SELECT unnest(?1::text[]) ON CONFLICT DO NOTHING",
+                &[Param::Texts(sections)],
+            )
+            .map(drop)
+            .map_err(failed(&place))
     }
 
     /// Extends every lease `holder` still holds by `lease` from now.

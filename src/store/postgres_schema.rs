@@ -56,9 +56,11 @@ CREATE TABLE robots (
     fetched_at    TEXT NOT NULL
 );
 CREATE TABLE leases (
-    section TEXT PRIMARY KEY,
-    holder  TEXT,
-    until   TIMESTAMPTZ
+    section       TEXT PRIMARY KEY,
+    holder        TEXT,
+    until         TIMESTAMPTZ,
+    backend       INTEGER,
+    backend_start TIMESTAMPTZ
 );
 "#];
 

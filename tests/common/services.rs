@@ -54,7 +54,9 @@ fn wait_until(what: &str, mut ready: impl FnMut() -> bool) {
 /// A PostgreSQL server on 127.0.0.1 with a password-protected role `feedwright`.
 pub struct Postgres {
     _dir: tempfile::TempDir,
-    _server: Child,
+    server: Child,
+    /// How the server was started, to start it again.
+    command: Command,
     pub port: u16,
 }
 
@@ -108,22 +110,44 @@ impl Postgres {
             .stdout(Stdio::null())
             .stderr(Stdio::null());
         as_owner(&mut server);
-        let server = dies_with_parent(&mut server)
-            .spawn()
-            .expect("postgres starts");
-        let postgres = Postgres {
+        dies_with_parent(&mut server);
+        let mut postgres = Postgres {
             _dir: dir,
-            _server: server,
+            server: server.spawn().expect("postgres starts"),
+            command: server,
             port,
         };
-        let url = postgres.url("postgres");
+        postgres.wait_ready();
+        Some(postgres)
+    }
+
+    fn wait_ready(&mut self) {
+        let url = self.url("postgres");
         wait_until("PostgreSQL", || {
             let url = url.clone();
             std::thread::spawn(move || connect(&url).is_ok())
                 .join()
                 .unwrap_or(false)
         });
-        Some(postgres)
+    }
+
+    /// Stops the server at once, as a crash or a lost network would: every connection is
+    /// dropped (an immediate shutdown).
+    pub fn go_away(&mut self) {
+        // SAFETY: kill has no preconditions; the pid is the server's, a child not yet waited for.
+        unsafe { libc::kill(self.server.id() as i32, libc::SIGQUIT) };
+        self.server.wait().expect("the server stops");
+    }
+
+    /// Starts the server again on the same data and port.
+    pub fn come_back(&mut self) {
+        self.server = self.command.spawn().expect("postgres starts again");
+        self.wait_ready();
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.server.id()
     }
 
     /// The URL of database `db` as the `feedwright` role.
@@ -211,7 +235,7 @@ fn run_as() -> Option<(u32, u32)> {
 /// A Garage S3 server on 127.0.0.1 with one key allowed on the buckets it creates.
 pub struct Garage {
     dir: tempfile::TempDir,
-    _server: Child,
+    server: Child,
     bin: PathBuf,
     pub endpoint: String,
 }
@@ -256,7 +280,7 @@ impl Garage {
             .expect("garage starts");
         let garage = Garage {
             dir,
-            _server: server,
+            server,
             bin,
             endpoint: format!("http://127.0.0.1:{s3}"),
         };
@@ -275,6 +299,11 @@ impl Garage {
             ])
             .expect("the key");
         Some(garage)
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.server.id()
     }
 
     /// A new bucket the key may read and write.
