@@ -82,6 +82,20 @@ fn process_tree_cpu(pid: u32) -> f64 {
     ticks / unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64
 }
 
+/// One line of results: the median of `values` and their spread, and the target if any.
+fn line(label: &str, values: &[f64], unit: &str, target: &str) {
+    let text = format!(
+        "  {label:<30}{:.2} {unit}  ({})",
+        median(values.to_vec()),
+        spread(values)
+    );
+    if target.is_empty() {
+        println!("{text}");
+    } else {
+        println!("{text}   {target}");
+    }
+}
+
 fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(f64::total_cmp);
     values[values.len() / 2]
@@ -144,25 +158,14 @@ fn cpu(options: &Options, runtime: &tokio::runtime::Runtime, pg: &Postgres) {
         "cold run, 200 sections with following ({} series)",
         options.repeat
     );
-    println!(
-        "  feedwright CPU on SQLite      {:.2} s  ({})",
-        median(sqlite.clone()),
-        spread(&sqlite)
-    );
-    println!(
-        "  feedwright CPU on PostgreSQL  {:.2} s  ({})",
-        median(postgres.clone()),
-        spread(&postgres)
-    );
-    println!(
-        "  PostgreSQL / SQLite           {:.2}×   ({})   target ≤ 1.5×",
-        median(ratios.clone()),
-        spread(&ratios)
-    );
-    println!(
-        "  the PostgreSQL server's own CPU during the run: {:.2} s ({})",
-        median(server_cpu.clone()),
-        spread(&server_cpu)
+    line("feedwright CPU on SQLite", &sqlite, "s", "");
+    line("feedwright CPU on PostgreSQL", &postgres, "s", "");
+    line("PostgreSQL / SQLite", &ratios, "×", "≤ 1.5×");
+    line(
+        "the PostgreSQL server's own CPU during the run:",
+        &server_cpu,
+        "s",
+        "",
     );
 }
 
@@ -280,21 +283,9 @@ fn cycle(options: &Options, runtime: &tokio::runtime::Runtime, pg: &Postgres, ga
         "one cycle of {} sections, pages answering after 50 ms, feeds to a bucket ({} series)",
         site.sections, options.repeat
     );
-    println!(
-        "  1 watch process    {:.2} s  ({})",
-        median(one.clone()),
-        spread(&one)
-    );
-    println!(
-        "  3 watch processes  {:.2} s  ({})",
-        median(three.clone()),
-        spread(&three)
-    );
-    println!(
-        "  3 / 1              {:.2}×   ({})   target ≤ 0.45×",
-        median(ratios.clone()),
-        spread(&ratios)
-    );
+    line("1 watch process", &one, "s", "");
+    line("3 watch processes", &three, "s", "");
+    line("3 / 1", &ratios, "×", "≤ 0.45×");
     for (row, watchers) in [(0, 1), (1, 3)] {
         println!(
             "  CPU per cycle with {watchers}: watchers {:.2} s, PostgreSQL {:.2} s, Garage {:.2} s (means)",

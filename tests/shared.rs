@@ -34,6 +34,18 @@ fn demo_config(
     path
 }
 
+/// Waits until `server` was asked for `path`.
+async fn asked_for(server: &SiteServer, path: &str) {
+    let since = Instant::now();
+    while server.hits(path).requests == 0 {
+        assert!(
+            since.elapsed() < Duration::from_secs(30),
+            "{path} asked for"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// Every object of `bucket`, by key.
 async fn objects(garage: &Garage, bucket: &str) -> BTreeMap<String, Vec<u8>> {
     let client = garage.client(bucket);
@@ -343,11 +355,7 @@ async fn a_database_that_goes_away_fails_the_run_and_the_next_recovers() {
     let config = demo_config(dir.path(), "config.yaml", &server, &url, "feeds");
     let config = config.to_str().unwrap().to_owned();
     let running = common::feedwright(&["run", "-c", &config]).spawn().unwrap();
-    let asked = Instant::now();
-    while server.hits("/domestic/").requests == 0 {
-        assert!(asked.elapsed() < Duration::from_secs(30), "the run starts");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    asked_for(&server, "/domestic/").await;
     pg.go_away();
     let ended = running.wait_with_output().await.unwrap();
     let stderr = String::from_utf8_lossy(&ended.stderr);
@@ -399,14 +407,7 @@ async fn two_runs_at_once_skip_each_others_sections() {
     let config = demo_config(dir.path(), "config.yaml", &server, &url, "feeds");
     let config = config.to_str().unwrap().to_owned();
     let first = common::feedwright(&["run", "-c", &config]).spawn().unwrap();
-    let asked = Instant::now();
-    while server.hits("/domestic/").requests == 0 {
-        assert!(
-            asked.elapsed() < Duration::from_secs(30),
-            "the first run starts"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    asked_for(&server, "/domestic/").await;
     let second = common::feedwright(&["run", "-c", &config])
         .output()
         .await
