@@ -1,4 +1,5 @@
-//! One run at a time per state: an exclusive lock on a file beside the history database.
+//! One run at a time per SQLite state: an exclusive lock on a file beside the history database.
+//! (On PostgreSQL state, runs share the sections through leases instead: `run::lease`.)
 //!
 //! cron may start a run while the previous one still works. The second run waits a little for
 //! the lock, then gives up without touching anything ([`LockError::Busy`], its own exit status).

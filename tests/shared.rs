@@ -226,6 +226,16 @@ async fn feeds_are_published_to_a_bucket_once() {
             "{key} not uploaded again"
         );
     }
+    // A feed deleted from the bucket is written again by the next run, though nothing changed.
+    let deleted = object_store::path::Path::from("cn/military.rss");
+    client.delete(&deleted).await.expect("deleted");
+    let again = run_it(&bucket_config).await.expect("feedwright runs");
+    assert_eq!(again.status.code(), Some(0));
+    assert_eq!(
+        objects(&garage, "feeds-once").await.get("cn/military.rss"),
+        in_bucket.get("cn/military.rss"),
+        "restored"
+    );
 }
 
 /// Errors name what is wrong, and a run that cannot start writes nothing: a bad state URL
@@ -500,14 +510,29 @@ async fn three_watchers_share_the_sections_and_survive_a_kill() {
     }
     let mut victim = watchers.remove(0);
     let pid = victim.id().expect("a running process");
-    // Frozen first, so that what it holds can be read before it dies: once it is dead, the
-    // others take its sections over at once.
-    // SAFETY: kill has no preconditions; the pid is a child not yet waited for.
-    unsafe { libc::kill(pid as i32, libc::SIGSTOP) };
-    let held: Vec<String> = Postgres::query(
-        &url,
-        &format!("SELECT section FROM leases WHERE holder LIKE '%/{pid}/%' AND until > now()"),
-    );
+    // Frozen while it holds sections, so that what it holds can be read before it dies: once
+    // it is dead, the others take its sections over at once.
+    let holding =
+        format!("SELECT section FROM leases WHERE holder LIKE '%/{pid}/%' AND until > now()");
+    let held = loop {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the watcher claims"
+        );
+        if Postgres::query(&url, &holding).is_empty() {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            continue;
+        }
+        // SAFETY: kill has no preconditions; the pid is a child not yet waited for.
+        unsafe { libc::kill(pid as i32, libc::SIGSTOP) };
+        let held: Vec<String> = Postgres::query(&url, &holding);
+        if !held.is_empty() {
+            break held;
+        }
+        // It released them in between: on with it, and try again.
+        // SAFETY: as above.
+        unsafe { libc::kill(pid as i32, libc::SIGCONT) };
+    };
     victim.start_kill().expect("SIGKILL");
     victim.wait().await.expect("the process ends");
     // Until every section was polled three times (the earliest fourth poll is an interval

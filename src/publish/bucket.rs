@@ -133,6 +133,11 @@ impl Bucket {
 }
 
 impl Bucket {
+    /// True when the object `name` is in the bucket, as far as the run knows.
+    pub fn holds(&self, name: &str) -> bool {
+        self.etag(&Key::from(self.url.key(name))).is_some()
+    }
+
     fn etag(&self, key: &Key) -> Option<String> {
         let etags = self.etags.lock().unwrap_or_else(|e| e.into_inner());
         etags.get(key.as_ref()).cloned()

@@ -81,13 +81,12 @@ impl Publisher {
         }
     }
 
-    /// True when the file `name` is there to be left alone. Only a folder is looked at; a
-    /// bucket is trusted to hold what history says was written to it (a HEAD per feed per
-    /// poll would cost more than the poll).
+    /// True when the file `name` is there to be left alone (for a bucket, as the listing of
+    /// the run's start and the run's own uploads know it).
     fn holds(&self, name: &str) -> bool {
         match self {
             Publisher::Folder(dir) => std::fs::metadata(dir.join(name)).is_ok_and(|m| m.len() > 0),
-            Publisher::Bucket(_) => true,
+            Publisher::Bucket(bucket) => bucket.holds(name),
         }
     }
 }
