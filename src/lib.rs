@@ -15,7 +15,7 @@
 //! ```no_run
 //! # async fn example() -> anyhow::Result<()> {
 //! let config = feedwright::config::Config::load("config.yaml".as_ref())?;
-//! let report = feedwright::run::run(&config, &Default::default()).await?;
+//! let report = feedwright::run::run(config, &Default::default()).await?;
 //! for section in &report.sections {
 //!     match section {
 //!         Ok(summary) => println!("{}: {} items", summary.section, summary.items),

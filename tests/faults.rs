@@ -214,7 +214,7 @@ async fn one_bad_page_never_takes_the_section_down() {
     // No clock here (timings belong in the benchmarks): the run ends because every fault is
     // bounded by behaviour, the hanging page by fetch.timeout, the endless body by max_body
     // (and by the raw server's own 64 MiB), the redirect loop by the redirect limit.
-    let report = run(&config, &RunOptions::default()).await.unwrap();
+    let report = run(config.clone(), &RunOptions::default()).await.unwrap();
     let summary = report.sections[0]
         .as_ref()
         .expect("the section is written despite its bad pages");
@@ -343,12 +343,17 @@ async fn status_json_tells_each_sections_health() {
     let server = SiteServer::bundled().await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let config = server.config(dir.path()).unwrap();
-    assert!(run(&config, &RunOptions::default()).await.unwrap().all_ok());
+    assert!(
+        run(config.clone(), &RunOptions::default())
+            .await
+            .unwrap()
+            .all_ok()
+    );
     server.set(
         "/military/news/",
         Resource::status(StatusCode::INTERNAL_SERVER_ERROR),
     );
-    let report = run(&config, &RunOptions::default()).await.unwrap();
+    let report = run(config.clone(), &RunOptions::default()).await.unwrap();
     assert!(!report.all_ok());
     let status: serde_json::Value = serde_json::from_slice(
         &std::fs::read(config.output.folder().unwrap().join("status.json")).unwrap(),
@@ -400,14 +405,14 @@ async fn failures_back_off_and_a_success_resets_the_schedule() {
         (at("next_poll") - at(since)).num_minutes()
     };
     for (failures, minutes) in [(1, 30), (2, 60), (3, 120)] {
-        assert!(!run(&config, &options).await.unwrap().all_ok());
+        assert!(!run(config.clone(), &options).await.unwrap().all_ok());
         let section = military();
         assert_eq!(section["failures"], failures);
         assert_eq!(section["every_seconds"], 900);
         assert_eq!(delay(&section, "last_error_at"), minutes, "{section}");
     }
     server.set("/military/news/", page);
-    assert!(run(&config, &options).await.unwrap().all_ok());
+    assert!(run(config.clone(), &options).await.unwrap().all_ok());
     let section = military();
     assert_eq!(section["failures"], 0);
     assert_eq!(delay(&section, "last_success"), 15, "{section}");
@@ -463,7 +468,7 @@ async fn a_byte_order_mark_beats_the_charset_labels() {
     }
     let dir = tempfile::tempdir().unwrap();
     let config = Config::from_yaml(&config(&server.base()), dir.path()).unwrap();
-    let report = run(&config, &RunOptions::default()).await.unwrap();
+    let report = run(config.clone(), &RunOptions::default()).await.unwrap();
     let summary = report.sections[0].as_ref().expect("the section is written");
     assert!(summary.failed_urls.is_empty(), "{summary:?}");
     for ext in ["rss", "atom"] {

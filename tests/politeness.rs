@@ -72,7 +72,7 @@ async fn two_sections(delay: Duration) -> SiteServer {
 async fn poll(config: &str) {
     let dir = tempfile::tempdir().unwrap();
     let config = Config::from_yaml(config, dir.path()).unwrap();
-    let report = run(&config, &RunOptions::default()).await.unwrap();
+    let report = run(config.clone(), &RunOptions::default()).await.unwrap();
     for section in &report.sections {
         let summary = section.as_ref().expect("the section is written");
         assert!(summary.failed_urls.is_empty(), "{summary:?}");

@@ -68,7 +68,7 @@ fn page_requests(server: &SiteServer) -> usize {
 /// One library run of `server`'s section, with its config, history and feeds under `dir`.
 async fn run_once(server: &SiteServer, dir: &tempfile::TempDir) -> (Config, RunReport) {
     let config = Config::from_yaml(&config(&server.base()), dir.path()).unwrap();
-    let report = run(&config, &RunOptions::default()).await.unwrap();
+    let report = run(config.clone(), &RunOptions::default()).await.unwrap();
     (config, report)
 }
 

@@ -91,10 +91,12 @@ async fn postgres_history_writes_the_same_feeds_as_sqlite() {
     on_sqlite.fetch.per_host_delay = Duration::ZERO;
     on_pg.fetch.per_host_delay = Duration::ZERO;
 
-    let first = run(&on_pg, &RunOptions::default()).await.expect("a run");
+    let first = run(on_pg.clone(), &RunOptions::default())
+        .await
+        .expect("a run");
     assert!(first.all_ok(), "{first:?}");
     assert!(first.skipped.is_empty());
-    let reference = run(&on_sqlite, &RunOptions::default())
+    let reference = run(on_sqlite.clone(), &RunOptions::default())
         .await
         .expect("a run");
     assert!(reference.all_ok());
@@ -118,7 +120,9 @@ async fn postgres_history_writes_the_same_feeds_as_sqlite() {
         [items.to_string()]
     );
 
-    let second = run(&on_pg, &RunOptions::default()).await.expect("a run");
+    let second = run(on_pg.clone(), &RunOptions::default())
+        .await
+        .expect("a run");
     for section in &second.sections {
         let summary = section.as_ref().expect("written");
         assert_eq!((summary.new, summary.updated), (0, 0), "{summary:?}");

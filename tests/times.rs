@@ -89,7 +89,7 @@ async fn every_form_lands_on_the_instant_a_reader_in_beijing_reads() {
     let dir = tempfile::tempdir().unwrap();
     let config = Config::from_yaml(&CONFIG.replace("{base}", &server.base()), dir.path()).unwrap();
     let before = Utc::now();
-    let report = run(&config, &RunOptions::default()).await.unwrap();
+    let report = run(config.clone(), &RunOptions::default()).await.unwrap();
     let after = Utc::now();
     assert!(report.all_ok(), "{:?}", report.sections);
     let rss = common::parse_feed(&config.output.folder().unwrap().join("times.rss"));

@@ -31,7 +31,7 @@ pub async fn execute(args: DemoArgs) -> Outcome {
         "serving the bundled china.com snapshot at {}",
         server.base()
     );
-    let run_report = run(&config, &RunOptions::default()).await?;
+    let run_report = run(config.clone(), &RunOptions::default()).await?;
     let status = report::print_lines(&run_report);
     say!("feeds written to {}", config.output);
     Ok(status)

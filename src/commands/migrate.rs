@@ -54,15 +54,13 @@ pub async fn execute(args: MigrateArgs) -> Outcome {
         ));
     }
     // PostgreSQL's client runs a runtime of its own: it is used off this one's threads.
-    let copied = tokio::task::spawn_blocking(move || {
+    let (from, to, copied) = crate::run::blocking(move || {
         let mut from = Store::open_file(&source)?;
         let mut to = Store::open(&StateLocation::Postgres(target))?;
         let copied = from.copy_into(&mut to)?;
         Ok::<_, CommandError>((from.place().to_owned(), to.place().to_owned(), copied))
     })
-    .await
-    .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
-    let (from, to, copied) = copied?;
+    .await?;
     let counts: Vec<String> = copied
         .iter()
         .map(|(table, rows)| format!("{rows} {table}"))

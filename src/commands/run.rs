@@ -38,7 +38,7 @@ pub async fn execute(args: RunArgs, global: &Global) -> Outcome {
     if let Some(bar) = &bar {
         options.progress = Arc::clone(bar) as Arc<dyn Progress>;
     }
-    let run_report = run(&config, &options).await?;
+    let run_report = run(config, &options).await?;
     if let Some(bar) = bar {
         bar.bar.finish_and_clear();
     }

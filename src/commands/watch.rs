@@ -91,7 +91,7 @@ pub(super) async fn poll_forever(config_path: &Path, sections: &[String], schedu
     loop {
         let started = Instant::now();
         let outcome = match Config::load(config_path) {
-            Ok(config) => run(&config, &options)
+            Ok(config) => run(config, &options)
                 .await
                 .map_err(super::CommandError::from),
             Err(error) => Err(error.into()),

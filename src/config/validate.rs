@@ -269,12 +269,14 @@ fn section(
         );
     }
     let urls_key = key.field("urls");
-    let urls = found
+    let mut urls: Vec<Url> = found
         .require_list(raw.urls, key, "urls", "no start URLs")
         .iter()
         .enumerate()
         .filter_map(|(k, text)| http_url(text, &urls_key.index(k), found))
         .collect();
+    // Collecting leaves room for four; a config of 10,000 sections holds one each.
+    urls.shrink_to_fit();
     let link = raw
         .link
         .as_deref()

@@ -16,7 +16,7 @@
 
 mod bucket;
 
-use std::io::Write;
+use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 
 use url::Url;
@@ -73,11 +73,31 @@ impl Publisher {
     /// Publishes the file `name` unless it already holds exactly `bytes`. A bucket is written
     /// from a runtime's blocking thread.
     pub fn put(&self, name: &str, kind: OutputFile, bytes: &[u8]) -> Result<Written, PublishError> {
+        self.put_with(name, kind, |out| out.write_all(bytes))
+    }
+
+    /// Publishes the file `name` that `render` writes, unless the file already holds exactly
+    /// those bytes. In a folder the bytes are never held whole: `render` runs once to compare
+    /// them with the file, and once more to write them when they differ. A bucket takes an
+    /// object whole, so for a bucket they are rendered into memory once.
+    pub fn put_with(
+        &self,
+        name: &str,
+        kind: OutputFile,
+        render: impl Fn(&mut dyn Write) -> std::io::Result<()>,
+    ) -> Result<Written, PublishError> {
         match self {
-            Publisher::Folder(dir) => publish(&dir.join(name), bytes),
-            Publisher::Bucket(bucket) => bucket
-                .put(name, kind, bytes)
-                .map_err(|e| PublishError::Bucket(Box::new(e))),
+            Publisher::Folder(dir) => publish_with(&dir.join(name), render),
+            Publisher::Bucket(bucket) => {
+                let mut bytes = Vec::new();
+                render(&mut bytes).map_err(|source| PublishError::File {
+                    path: PathBuf::from(name),
+                    source,
+                })?;
+                bucket
+                    .put(name, kind, &bytes)
+                    .map_err(|e| PublishError::Bucket(Box::new(e)))
+            }
         }
     }
 
@@ -93,13 +113,29 @@ impl Publisher {
 
 /// Writes `bytes` to `path` atomically unless the file already holds exactly them.
 pub fn publish(path: &Path, bytes: &[u8]) -> Result<Written, PublishError> {
+    publish_with(path, |out| out.write_all(bytes))
+}
+
+/// Writes what `render` writes to `path` atomically, unless the file already holds exactly
+/// that: the file is compared with the bytes as they are rendered, then (only when they
+/// differ) they are rendered again into a temporary file that replaces it.
+fn publish_with(
+    path: &Path,
+    render: impl Fn(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<Written, PublishError> {
     let err = |source| PublishError::File {
         path: path.to_owned(),
         source,
     };
-    let existed = match std::fs::read(path) {
-        Ok(current) if current == bytes => return Ok(Written::Unchanged),
-        Ok(_) => true,
+    let existed = match std::fs::File::open(path) {
+        Ok(current) => {
+            let mut compared = Compared::with(current);
+            render(&mut compared).map_err(err)?;
+            if compared.same().map_err(err)? {
+                return Ok(Written::Unchanged);
+            }
+            true
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
         Err(e) => return Err(err(e)),
     };
@@ -110,7 +146,7 @@ pub fn publish(path: &Path, bytes: &[u8]) -> Result<Written, PublishError> {
     let mut builder = tempfile::Builder::new();
     builder.prefix(".feedwright-").suffix(".tmp");
     // The folder is created the first time only, not checked before every file.
-    let mut file = match builder.tempfile_in(dir) {
+    let file = match builder.tempfile_in(dir) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             std::fs::create_dir_all(dir).map_err(err)?;
             builder.tempfile_in(dir)
@@ -124,13 +160,60 @@ pub fn publish(path: &Path, bytes: &[u8]) -> Result<Written, PublishError> {
         let mode = std::fs::Permissions::from_mode(0o644);
         file.as_file().set_permissions(mode).map_err(err)?;
     }
-    file.write_all(bytes).map_err(err)?;
+    let mut out = std::io::BufWriter::with_capacity(COMPARED_CHUNK, file);
+    render(&mut out).map_err(err)?;
+    let file = out.into_inner().map_err(|e| err(e.into_error()))?;
     file.persist(path).map_err(|e| err(e.error))?;
     Ok(if existed {
         Written::Replaced
     } else {
         Written::Created
     })
+}
+
+/// How much of a file is read (and of a new one buffered) at a time.
+const COMPARED_CHUNK: usize = 64 * 1024;
+
+/// A sink that compares what is written to it with a file's bytes, reading the file a chunk
+/// at a time.
+struct Compared {
+    file: std::io::BufReader<std::fs::File>,
+    same: bool,
+}
+
+impl Compared {
+    fn with(file: std::fs::File) -> Self {
+        Compared {
+            file: std::io::BufReader::with_capacity(COMPARED_CHUNK, file),
+            same: true,
+        }
+    }
+
+    /// True when everything written equals the whole file.
+    fn same(mut self) -> std::io::Result<bool> {
+        Ok(self.same && self.file.fill_buf()?.is_empty())
+    }
+}
+
+impl Write for Compared {
+    fn write(&mut self, written: &[u8]) -> std::io::Result<usize> {
+        let mut rest = written;
+        while self.same && !rest.is_empty() {
+            let theirs = self.file.fill_buf()?;
+            let n = theirs.len().min(rest.len());
+            if n == 0 || theirs[..n] != rest[..n] {
+                self.same = false;
+            } else {
+                self.file.consume(n);
+                rest = &rest[n..];
+            }
+        }
+        Ok(written.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// A section's feed files, and whether they must be written again: when their items changed,
@@ -244,6 +327,38 @@ mod tests {
         assert_eq!(std::fs::read(&path).unwrap(), b"two");
         let leftovers: Vec<_> = std::fs::read_dir(path.parent().unwrap()).unwrap().collect();
         assert_eq!(leftovers.len(), 1, "no temporary file is left behind");
+    }
+
+    #[test]
+    fn a_rendered_file_is_compared_with_the_old_one_piece_by_piece() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("index.html");
+        let pieces = |parts: &'static [&'static str]| {
+            move |out: &mut dyn Write| parts.iter().try_for_each(|p| out.write_all(p.as_bytes()))
+        };
+        assert_eq!(
+            publish_with(&path, pieces(&["ab", "cd"])).unwrap(),
+            Written::Created
+        );
+        assert_eq!(
+            publish_with(&path, pieces(&["a", "bcd"])).unwrap(),
+            Written::Unchanged
+        );
+        assert_eq!(
+            publish_with(&path, pieces(&["ab", "c"])).unwrap(),
+            Written::Replaced
+        );
+        assert_eq!(std::fs::read(&path).unwrap(), b"abc");
+        assert_eq!(
+            publish_with(&path, pieces(&["ab", "cde"])).unwrap(),
+            Written::Replaced
+        );
+        assert_eq!(std::fs::read(&path).unwrap(), b"abcde");
+        assert_eq!(
+            publish_with(&path, pieces(&["abXde"])).unwrap(),
+            Written::Replaced
+        );
+        assert_eq!(std::fs::read(&path).unwrap(), b"abXde");
     }
 
     #[cfg(unix)]

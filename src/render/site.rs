@@ -2,7 +2,8 @@
 //! browsers and readers), `feeds.opml` (one import subscribes to every section) and
 //! `status.json` (for monitoring). Links are relative, or absolute under `base_url`.
 
-use std::fmt::Write;
+use std::cell::RefCell;
+use std::io::{self, Write};
 
 use chrono::{DateTime, FixedOffset};
 use url::Url;
@@ -64,40 +65,47 @@ h2{font-size:19px;margin:0 0 4px}h2 a{color:inherit;text-decoration:none}h2 a:ho
 ";
 
 /// `index.html`: every section with its title, item count, last update and subscribe links.
-pub fn index_html(listed: &[Listed<'_>], links: Links<'_>) -> String {
-    let mut html =
-        String::from("<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n");
-    html.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
-    html.push_str("<title>Feeds · 订阅源</title>\n");
-    let _ = writeln!(
-        html,
+/// `sections` are the configured sections (for the head's autodiscovery links), `listed` the
+/// same sections with what their feeds hold, both in config order.
+pub fn index_html<'a>(
+    out: &mut dyn Write,
+    links: Links<'_>,
+    sections: impl Iterator<Item = &'a Section>,
+    listed: impl Iterator<Item = io::Result<Listed<'a>>>,
+) -> io::Result<()> {
+    out.write_all(b"<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n")?;
+    out.write_all(b"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")?;
+    out.write_all("<title>Feeds · 订阅源</title>\n".as_bytes())?;
+    writeln!(
+        out,
         "<meta name=\"generator\" content=\"{}\">",
         escape(&generator())
-    );
-    for entry in listed {
+    )?;
+    for section in sections {
         for &format in links.formats {
-            let _ = writeln!(
-                html,
+            writeln!(
+                out,
                 "<link rel=\"alternate\" type=\"{}\" title=\"{}\" href=\"{}\">",
                 format.media_type(),
-                escape(&entry.section.title),
-                escape(&links.to(&feed_name(&entry.section.id, format)))
-            );
+                escape(&section.title),
+                escape(&links.to(&feed_name(&section.id, format)))
+            )?;
         }
     }
-    let _ = writeln!(
-        html,
+    writeln!(
+        out,
         "<style>{}</style>\n</head>\n<body>\n<main>",
         STYLE.trim()
-    );
-    html.push_str("<h1>Feeds · 订阅源</h1>\n");
-    let _ = writeln!(
-        html,
+    )?;
+    out.write_all("<h1>Feeds · 订阅源</h1>\n".as_bytes())?;
+    writeln!(
+        out,
         "<p class=\"lead\">Copy a feed's link into your feed reader, or import <a href=\"{}\">all of them (OPML)</a>. 复制订阅链接到阅读器即可订阅。</p>",
         escape(&links.to(SiteFile::Opml.name()))
-    );
-    html.push_str("<ul>\n");
+    )?;
+    out.write_all(b"<ul>\n")?;
     for entry in listed {
+        let entry = entry?;
         let home = entry.section.home().map(Url::as_str).unwrap_or("#");
         let updated = entry
             .updated
@@ -109,8 +117,8 @@ pub fn index_html(listed: &[Listed<'_>], links: Links<'_>) -> String {
                 )
             })
             .unwrap_or_default();
-        let _ = writeln!(
-            html,
+        writeln!(
+            out,
             "<li id=\"{}\"><h2><a href=\"{}\">{}</a></h2>\n<p class=\"meta\">{} · {} items{}</p>\n<p class=\"formats\">",
             escape(&entry.section.id),
             escape(home),
@@ -118,75 +126,67 @@ pub fn index_html(listed: &[Listed<'_>], links: Links<'_>) -> String {
             escape(&entry.site.title),
             entry.items,
             updated
-        );
+        )?;
         for &format in links.formats {
-            let _ = write!(
-                html,
+            write!(
+                out,
                 "<a href=\"{}\" type=\"{}\">{}</a>",
                 escape(&links.to(&feed_name(&entry.section.id, format))),
                 format.media_type(),
                 format.label()
-            );
+            )?;
         }
-        html.push_str("</p></li>\n");
+        out.write_all(b"</p></li>\n")?;
     }
-    let _ = writeln!(
-        html,
+    writeln!(
+        out,
         "</ul>\n<footer>Made by {} · <a href=\"{}\">status</a></footer>\n</main>\n</body>\n</html>",
         escape(&generator()),
         escape(&links.to(SiteFile::Status.name()))
-    );
-    html
+    )
 }
 
 /// `feeds.opml`: OPML 2.0 with one outline per site and one feed per section (the first
 /// configured format).
-pub fn opml(listed: &[Listed<'_>], links: Links<'_>) -> String {
+pub fn opml(out: &mut dyn Write, sites: &[Site], links: Links<'_>) -> io::Result<()> {
     let format = links.formats.first().copied().unwrap_or(Format::Rss);
-    let mut opml =
-        String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<opml version=\"2.0\">\n");
-    let _ = writeln!(
-        opml,
+    out.write_all(b"<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<opml version=\"2.0\">\n")?;
+    writeln!(
+        out,
         "<head><title>Feeds</title><docs>http://opml.org/spec2.opml</docs></head>\n<body>"
-    );
-    let mut sites: Vec<&Site> = Vec::new();
-    for entry in listed {
-        if !sites.iter().any(|s| s.id == entry.site.id) {
-            sites.push(entry.site);
-        }
-    }
-    for site in sites {
-        let _ = writeln!(
-            opml,
+    )?;
+    for site in sites.iter().filter(|site| !site.sections.is_empty()) {
+        writeln!(
+            out,
             "<outline text=\"{0}\" title=\"{0}\">",
             escape(&site.title)
-        );
-        for entry in listed.iter().filter(|e| e.site.id == site.id) {
-            let _ = writeln!(
-                opml,
+        )?;
+        for section in &site.sections {
+            writeln!(
+                out,
                 "<outline type=\"rss\" version=\"{}\" text=\"{1}\" title=\"{1}\" xmlUrl=\"{2}\" htmlUrl=\"{3}\"/>",
                 format.opml_version(),
-                escape(&entry.section.title),
-                escape(&links.to(&feed_name(&entry.section.id, format))),
-                escape(entry.section.home().map(Url::as_str).unwrap_or_default()),
-            );
+                escape(&section.title),
+                escape(&links.to(&feed_name(&section.id, format))),
+                escape(section.home().map(Url::as_str).unwrap_or_default()),
+            )?;
         }
-        opml.push_str("</outline>\n");
+        out.write_all(b"</outline>\n")?;
     }
-    opml.push_str("</body>\n</opml>\n");
-    opml
+    out.write_all(b"</body>\n</opml>\n")
 }
 
-/// `status.json`: the health of every configured section, in config order.
-/// A section without `every:` is polled every `every`.
-pub fn status(
-    sections: &[(&Section, SectionStatus)],
+/// `status.json`: the health of every configured section, in config order. A section without
+/// `every:` is polled every `every`. The sections are serialized as `sections` yields them,
+/// so a status of 10,000 sections is written without holding them all.
+pub fn status<'a>(
+    out: &mut dyn Write,
+    sections: impl Iterator<Item = io::Result<(&'a Section, SectionStatus)>>,
     formats: &[Format],
     every: std::time::Duration,
-) -> String {
+) -> io::Result<()> {
     /// One section's entry, its keys in the sorted order a JSON object of `serde_json`
-    /// writes, each value borrowed: a status of 10,000 sections is written without a tree of
-    /// values in memory.
+    /// writes.
     #[derive(serde::Serialize)]
     struct Entry<'a> {
         #[serde(skip_serializing_if = "Option::is_none")]
@@ -200,49 +200,72 @@ pub fn status(
         items: usize,
         #[serde(skip_serializing_if = "Option::is_none")]
         json: Option<String>,
-        last_error: &'a Option<String>,
-        last_error_at: &'a Option<String>,
-        last_success: &'a Option<String>,
+        last_error: Option<String>,
+        last_error_at: Option<String>,
+        last_success: Option<String>,
         next_poll: Option<String>,
         #[serde(skip_serializing_if = "Option::is_none")]
         rss: Option<String>,
         title: &'a str,
     }
     #[derive(serde::Serialize)]
-    struct Document<'a> {
+    #[serde(bound(serialize = "Streamed<I>: serde::Serialize"))]
+    struct Document<I> {
         generator: String,
-        sections: Vec<Entry<'a>>,
+        sections: Streamed<I>,
     }
     let file = |section: &Section, format: Format| {
         formats
             .contains(&format)
             .then(|| feed_name(&section.id, format))
     };
+    let entries = sections.map(|entry| {
+        entry.map(|(section, status)| Entry {
+            atom: file(section, Format::Atom),
+            every_seconds: section.every.unwrap_or(every).as_secs(),
+            failures: status.failures,
+            fallbacks: status.fallbacks,
+            id: &section.id,
+            items: status.items,
+            json: file(section, Format::Json),
+            last_error: status.last_error,
+            last_error_at: status.last_error_at,
+            last_success: status.last_success,
+            next_poll: status
+                .next_poll
+                .map(|at| at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+            rss: file(section, Format::Rss),
+            title: &section.title,
+        })
+    });
     let document = Document {
         generator: generator(),
-        sections: sections
-            .iter()
-            .map(|(section, status)| Entry {
-                atom: file(section, Format::Atom),
-                every_seconds: section.every.unwrap_or(every).as_secs(),
-                failures: status.failures,
-                fallbacks: status.fallbacks,
-                id: &section.id,
-                items: status.items,
-                json: file(section, Format::Json),
-                last_error: &status.last_error,
-                last_error_at: &status.last_error_at,
-                last_success: &status.last_success,
-                next_poll: status
-                    .next_poll
-                    .map(|at| at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
-                rss: file(section, Format::Rss),
-                title: &section.title,
-            })
-            .collect(),
+        sections: Streamed(RefCell::new(Some(entries))),
     };
-    let mut text = serde_json::to_string_pretty(&document)
-        .unwrap_or_else(|_| unreachable!("plain data serializes"));
-    text.push('\n');
-    text
+    serde_json::to_writer_pretty(&mut *out, &document)?;
+    out.write_all(b"\n")
+}
+
+/// A sequence serialized from an iterator as it yields, once; an item that is an error stops
+/// the serialization with it.
+struct Streamed<I>(RefCell<Option<I>>);
+
+impl<I, T> serde::Serialize for Streamed<I>
+where
+    I: Iterator<Item = io::Result<T>>,
+    T: serde::Serialize,
+{
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error, SerializeSeq};
+        let items = self
+            .0
+            .borrow_mut()
+            .take()
+            .ok_or_else(|| S::Error::custom("a streamed sequence is serialized once"))?;
+        let mut seq = serializer.serialize_seq(None)?;
+        for item in items {
+            seq.serialize_element(&item.map_err(S::Error::custom)?)?;
+        }
+        seq.end()
+    }
 }

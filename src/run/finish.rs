@@ -6,18 +6,19 @@
 //! are already written, and a section whose rendering was not noted is rendered again by the
 //! next poll.
 
-use std::collections::HashMap;
+use std::io::Write;
 
 use chrono::{DateTime, FixedOffset, Utc};
 
 use super::{SectionRun, Shared, State, schedule};
-use crate::config::Format;
+use crate::config::{Format, Section, Site};
 use crate::output::{OutputFile, SiteFile};
 use crate::render::{self, site};
-use crate::store::{Note, Outcome, SectionStatus};
+use crate::store::{Note, Outcome, SectionStatus, StoreError};
 
-/// Notes the outcome of every section of a batch, in one transaction. A failure is logged: the
-/// feeds are written, and a section whose rendering was not noted is rendered again next time.
+/// Notes the outcome of every section of a batch, in one transaction, then frees the pages
+/// history cached for the batch. A failure is logged: the feeds are written, and a section
+/// whose rendering was not noted is rendered again next time.
 pub(super) fn note(shared: &Shared, runs: &[SectionRun]) {
     let now = Utc::now();
     let messages: Vec<Option<String>> = runs
@@ -45,8 +46,7 @@ pub(super) fn note(shared: &Shared, runs: &[SectionRun]) {
             let failures = match outcome {
                 Outcome::Written { .. } => 0,
                 Outcome::Failed(_) => shared
-                    .status(&section.id)
-                    .map_or(0, |status| status.failures)
+                    .with_status(&section.id, |status| status.map_or(0, |s| s.failures))
                     .saturating_add(1),
             };
             let every = section.every.unwrap_or(shared.options.every);
@@ -60,8 +60,12 @@ pub(super) fn note(shared: &Shared, runs: &[SectionRun]) {
             })
         })
         .collect();
-    if let Err(error) = shared.store().note(now, &notes) {
+    let mut store = shared.store();
+    if let Err(error) = store.note(now, &notes) {
         tracing::error!(error = %crate::error_chain(&error), "section outcomes not noted");
+    }
+    if let Err(error) = store.release_memory() {
+        tracing::warn!(error = %crate::error_chain(&error), "history's page cache not freed");
     }
 }
 
@@ -69,69 +73,46 @@ pub(super) fn note(shared: &Shared, runs: &[SectionRun]) {
 /// configured section's status when the run polled anything. Returns when the earliest
 /// selected section is due again.
 pub(super) fn finish(shared: &Shared, polled: bool) -> Option<DateTime<FixedOffset>> {
-    let statuses = {
-        let mut store = shared.store();
-        if polled {
-            let robots = shared.fetcher.robots_renewed();
-            if let Err(error) = store.keep_robots(&robots) {
-                tracing::warn!(error = %crate::error_chain(&error), "robots.txt copies not kept");
-            }
+    if polled {
+        let robots = shared.fetcher.robots_renewed();
+        if let Err(error) = shared.store().keep_robots(&robots) {
+            tracing::warn!(error = %crate::error_chain(&error), "robots.txt copies not kept");
         }
-        store.statuses()
-    };
-    match statuses {
-        Ok(mut statuses) => {
-            let next_due = next_due(shared, &statuses);
-            if polled {
-                write_site_files(shared, |id| statuses.remove(id).unwrap_or_default());
-            }
-            next_due
-        }
+        write_site_files(shared);
+    }
+    match next_due(shared) {
+        Ok(next_due) => Some(next_due),
         Err(error) => {
-            tracing::error!(
-                error = %crate::error_chain(&error),
-                "status.json, index.html and feeds.opml not updated"
-            );
+            tracing::error!(error = %crate::error_chain(&error), "schedules not read");
             None
         }
     }
 }
 
 /// When the earliest of the selected sections is due again (now, for one never polled).
-fn next_due(
-    shared: &Shared,
-    statuses: &HashMap<String, SectionStatus>,
-) -> Option<DateTime<FixedOffset>> {
+fn next_due(shared: &Shared) -> Result<DateTime<FixedOffset>, StoreError> {
     let only = &shared.options.sections;
-    shared
+    let selected: Vec<&str> = shared
         .config
         .sections()
-        .filter(|(_, section)| only.is_empty() || only.contains(&section.id))
-        .map(|(_, section)| {
-            statuses
-                .get(&section.id)
-                .and_then(|status| status.next_poll)
-                .unwrap_or_else(|| Utc::now().fixed_offset())
-        })
-        .min()
+        .map(|(_, section)| section.id.as_str())
+        .filter(|id| only.is_empty() || only.iter().any(|o| o == id))
+        .collect();
+    let mut earliest = None;
+    for chunk in selected.chunks(STATUS_CHUNK) {
+        match shared.store().earliest_poll(chunk)? {
+            Some(at) => earliest = Some(earliest.map_or(at, |e: DateTime<Utc>| e.min(at))),
+            None => return Ok(Utc::now().fixed_offset()),
+        }
+    }
+    Ok(earliest.unwrap_or_else(Utc::now).fixed_offset())
 }
 
-/// Writes every site file from each configured section's status.
-fn write_site_files(shared: &Shared, mut status_of: impl FnMut(&str) -> SectionStatus) {
+/// Writes every site file from each configured section's status, which is read from history
+/// a chunk of sections at a time, as the files are written. The first file that cannot be
+/// written stops the rest, so the files stay a set written from the same history.
+fn write_site_files(shared: &Shared) {
     let config = &shared.config;
-    let (statuses, listed): (Vec<_>, Vec<_>) = config
-        .sections()
-        .map(|(site, section)| {
-            let status = status_of(&section.id);
-            let listed = site::Listed {
-                site,
-                section,
-                items: status.items,
-                updated: status.feed_updated,
-            };
-            ((section, status), listed)
-        })
-        .unzip();
     let links = site::Links {
         base_url: config.base_url.as_ref(),
         formats: &config.formats,
@@ -141,18 +122,92 @@ fn write_site_files(shared: &Shared, mut status_of: impl FnMut(&str) -> SectionS
         .iter()
         .any(|f| matches!(f, Format::Rss | Format::Atom));
     for file in SiteFile::ALL {
-        let text = match file {
-            SiteFile::Status => site::status(&statuses, &config.formats, shared.options.every),
-            SiteFile::Index => site::index_html(&listed, links),
-            SiteFile::Opml => site::opml(&listed, links),
-            SiteFile::Stylesheet if xml_feeds => render::FEED_XSL.to_owned(),
-            SiteFile::Stylesheet => continue,
+        let render = |out: &mut dyn Write| match file {
+            SiteFile::Status => site::status(
+                out,
+                with_status(shared)
+                    .map(|entry| entry.map(|(_, section, status)| (section, status))),
+                &config.formats,
+                shared.options.every,
+            ),
+            SiteFile::Index => site::index_html(
+                out,
+                links,
+                config.sections().map(|(_, section)| section),
+                with_status(shared).map(|entry| {
+                    entry.map(|(site, section, status)| site::Listed {
+                        site,
+                        section,
+                        items: status.items,
+                        updated: status.feed_updated,
+                    })
+                }),
+            ),
+            SiteFile::Opml => site::opml(out, &config.sites, links),
+            SiteFile::Stylesheet => out.write_all(render::FEED_XSL.as_bytes()),
         };
+        if file == SiteFile::Stylesheet && !xml_feeds {
+            continue;
+        }
         let written = shared
             .publisher
-            .put(file.name(), OutputFile::Site(file), text.as_bytes());
+            .put_with(file.name(), OutputFile::Site(file), render);
         if let Err(error) = written {
-            tracing::error!(error = %crate::error_chain(&error), "{} not updated", file.name());
+            tracing::error!(
+                error = %crate::error_chain(&error),
+                "{} and the site files after it not updated", file.name()
+            );
+            return;
         }
+    }
+}
+
+/// Sections read from history at a time for the site files and the schedules.
+const STATUS_CHUNK: usize = 200;
+
+/// Every configured section with its status, in config order; the statuses are read from
+/// history a chunk at a time, so only one chunk is held.
+struct WithStatus<'a, I> {
+    shared: &'a Shared,
+    sections: I,
+    chunk: std::vec::IntoIter<(&'a Site, &'a Section, SectionStatus)>,
+}
+
+/// Every configured section with its status (see [`WithStatus`]).
+fn with_status(shared: &Shared) -> WithStatus<'_, impl Iterator<Item = (&Site, &Section)>> {
+    WithStatus {
+        shared,
+        sections: shared.config.sections(),
+        chunk: Vec::new().into_iter(),
+    }
+}
+
+impl<'a, I: Iterator<Item = (&'a Site, &'a Section)>> Iterator for WithStatus<'a, I> {
+    type Item = std::io::Result<(&'a Site, &'a Section, SectionStatus)>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if let Some(entry) = self.chunk.next() {
+            return Some(Ok(entry));
+        }
+        let sections: Vec<(&Site, &Section)> = self.sections.by_ref().take(STATUS_CHUNK).collect();
+        if sections.is_empty() {
+            return None;
+        }
+        let ids: Vec<&str> = sections.iter().map(|(_, s)| s.id.as_str()).collect();
+        let mut statuses = match self.shared.store().statuses_of(&ids) {
+            Ok(statuses) => statuses,
+            Err(error) => {
+                return Some(Err(std::io::Error::other(crate::error_chain(&error))));
+            }
+        };
+        self.chunk = sections
+            .into_iter()
+            .map(|(site, section)| {
+                let status = statuses.remove(&section.id).unwrap_or_default();
+                (site, section, status)
+            })
+            .collect::<Vec<_>>()
+            .into_iter();
+        self.chunk.next().map(Ok)
     }
 }

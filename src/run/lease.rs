@@ -90,9 +90,6 @@ async fn claim_and_poll(
         if claimed.is_empty() {
             break;
         }
-        // The claimed sections' statuses as their last poller left them.
-        let statuses = shared.with_store(|store| store.statuses()).await?;
-        *shared.statuses.lock().unwrap_or_else(|e| e.into_inner()) = statuses;
         let places: Vec<Place> = selected
             .iter()
             .copied()

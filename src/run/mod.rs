@@ -204,7 +204,7 @@ struct Place {
 /// Shared by the section tasks of a run. The run's lock lives here, so it is released only when
 /// the last section task is gone, even when the run itself is cancelled.
 struct Shared {
-    config: Config,
+    config: Arc<Config>,
     options: RunOptions,
     fetcher: Fetcher,
     store: Mutex<Store>,
@@ -213,7 +213,7 @@ struct Shared {
     /// (PostgreSQL's client runs a runtime of its own); a SQLite file and a folder are used
     /// in place.
     off_runtime: bool,
-    /// Every section's status as the run (or, on shared history, its last claim) found it.
+    /// The statuses of the batch being polled, as history held them when it began.
     statuses: Mutex<HashMap<String, SectionStatus>>,
     /// The run's name and leases on shared history.
     holder: Option<Holder>,
@@ -233,10 +233,10 @@ impl Shared {
         (site, &site.sections[place.section])
     }
 
-    /// The status of `section` as the run found it.
-    fn status(&self, section: &str) -> Option<SectionStatus> {
+    /// `look` at the status of `section` (of the batch being polled) as history held it.
+    fn with_status<T>(&self, section: &str, look: impl FnOnce(Option<&SectionStatus>) -> T) -> T {
         let statuses = self.statuses.lock().unwrap_or_else(|e| e.into_inner());
-        statuses.get(section).cloned()
+        look(statuses.get(section))
     }
 
     /// Runs `work`, off the runtime's threads when history or the bucket needs it.
@@ -249,9 +249,7 @@ impl Shared {
             return work(self);
         }
         let shared = Arc::clone(self);
-        tokio::task::spawn_blocking(move || work(&shared))
-            .await
-            .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+        blocking(move || work(&shared)).await
     }
 
     /// Runs `work` on history (see [`Shared::off_runtime`]).
@@ -294,8 +292,12 @@ enum State {
 
 /// Polls the selected sections once (or those due) and writes their feeds: read → record →
 /// write → finish.
-pub async fn run(config: &Config, options: &RunOptions) -> Result<RunReport, RunError> {
-    let selected = select(config, &options.sections)?;
+pub async fn run(
+    config: impl Into<Arc<Config>>,
+    options: &RunOptions,
+) -> Result<RunReport, RunError> {
+    let config = config.into();
+    let selected = select(&config, &options.sections)?;
     let lock = match &config.state {
         StateLocation::Sqlite(path) => Some(acquire_lock(path, options.lock_wait).await?),
         StateLocation::Postgres(_) => None,
@@ -305,15 +307,13 @@ pub async fn run(config: &Config, options: &RunOptions) -> Result<RunReport, Run
     if shared.holder.is_some() {
         lease::poll_claimed(&shared, &selected, &mut report).await?;
     } else {
-        let now = Utc::now();
-        let due: Vec<Place> = selected
-            .into_iter()
-            .filter(|&place| {
-                let id = &shared.place(place).1.id;
-                let next = shared.status(id).and_then(|status| status.next_poll);
-                !options.due_only || schedule::is_due(next, now)
-            })
-            .collect();
+        let due = if options.due_only {
+            shared
+                .off_runtime(move |shared| due(shared, selected))
+                .await?
+        } else {
+            selected
+        };
         poll_places(&shared, &due, &mut report).await;
     }
     let polled = !report.sections.is_empty();
@@ -327,21 +327,18 @@ pub async fn run(config: &Config, options: &RunOptions) -> Result<RunReport, Run
 /// the place feeds go, and the HTTP client. History and the bucket are opened off the
 /// runtime's threads.
 async fn open(
-    config: &Config,
+    config: Arc<Config>,
     options: &RunOptions,
     lock: Option<RunLock>,
 ) -> Result<Shared, RunError> {
     let (state, output) = (config.state.clone(), config.output.clone());
-    let opened = tokio::task::spawn_blocking(move || -> Result<_, RunError> {
+    let (store, robots, publisher) = blocking(move || -> Result<_, RunError> {
         let mut store = Store::open(&state)?;
-        let statuses = store.statuses()?;
         let robots = kept_robots(&mut store);
         let publisher = Publisher::open(&output)?;
-        Ok((store, statuses, robots, publisher))
+        Ok((store, robots, publisher))
     })
-    .await
-    .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
-    let (store, statuses, robots, publisher) = opened?;
+    .await?;
     let off_runtime = store.is_shared() || matches!(publisher, Publisher::Bucket(_));
     Ok(Shared {
         holder: store.is_shared().then(|| Holder::new(options.lease)),
@@ -349,8 +346,8 @@ async fn open(
         store: Mutex::new(store),
         publisher,
         off_runtime,
-        statuses: Mutex::new(statuses),
-        config: config.clone(),
+        statuses: Mutex::new(HashMap::new()),
+        config,
         options: options.clone(),
         _lock: lock,
     })
@@ -364,8 +361,19 @@ async fn poll_places(shared: &Arc<Shared>, places: &[Place], report: &mut RunRep
         .map(|&place| shared.place(place).1.urls.len())
         .sum();
     shared.options.progress.pages_planned(start_pages);
+    report.sections.reserve(places.len());
     for batch in places.chunks(BATCH_SECTIONS) {
-        let runs = poll_batch(shared, batch.to_vec()).await;
+        let batch = batch.to_vec();
+        let (batch, loaded) = shared
+            .off_runtime(move |shared| {
+                let loaded = load_statuses(shared, &batch);
+                (batch, loaded)
+            })
+            .await;
+        let runs = match loaded {
+            Ok(()) => poll_batch(shared, batch).await,
+            Err(error) => failed_batch(shared, &batch, error),
+        };
         let runs = shared
             .off_runtime(move |shared| {
                 finish::note(shared, &runs);
@@ -389,6 +397,62 @@ async fn poll_batch(shared: &Arc<Shared>, batch: Vec<Place>) -> Vec<SectionRun> 
     let runs = shared.off_runtime(move |shared| record(shared, runs)).await;
     halt::at(halt::Point::Committed);
     on_each_section(shared, runs, write).await
+}
+
+/// Reads the statuses of the sections at `places` from history, for the batch they make.
+fn load_statuses(shared: &Shared, places: &[Place]) -> Result<(), StoreError> {
+    let ids: Vec<&str> = places
+        .iter()
+        .map(|&place| shared.place(place).1.id.as_str())
+        .collect();
+    let statuses = shared.store().statuses_of(&ids)?;
+    *shared.statuses.lock().unwrap_or_else(|e| e.into_inner()) = statuses;
+    Ok(())
+}
+
+/// Every section of a batch whose statuses could not be read, failed with that error.
+fn failed_batch(shared: &Shared, batch: &[Place], error: StoreError) -> Vec<SectionRun> {
+    let (error, started) = (Arc::new(error), Instant::now());
+    batch
+        .iter()
+        .map(|&place| {
+            let section = shared.place(place).1;
+            shared.options.progress.section_done(&section.id);
+            SectionRun {
+                place,
+                started,
+                state: State::Failed(store_error(section, Arc::clone(&error))),
+            }
+        })
+        .collect()
+}
+
+/// The sections at `places` that their schedules say are due now, read from history a batch
+/// at a time.
+fn due(shared: &Shared, places: Vec<Place>) -> Result<Vec<Place>, StoreError> {
+    let now = Utc::now();
+    let mut due = Vec::new();
+    for chunk in places.chunks(BATCH_SECTIONS) {
+        let ids: Vec<&str> = chunk
+            .iter()
+            .map(|&place| shared.place(place).1.id.as_str())
+            .collect();
+        let statuses = shared.store().statuses_of(&ids)?;
+        due.extend(chunk.iter().copied().filter(|&place| {
+            let next = statuses
+                .get(&shared.place(place).1.id)
+                .and_then(|status| status.next_poll);
+            schedule::is_due(next, now)
+        }));
+    }
+    Ok(due)
+}
+
+/// Runs `work` on the runtime's blocking threads (a panic in it goes on in the caller).
+pub(crate) async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+    tokio::task::spawn_blocking(work)
+        .await
+        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
 }
 
 /// The robots.txt copies history kept; none when they cannot be read (the sites are asked).

@@ -114,16 +114,24 @@ async fn read_start_pages(
             }
         }
     }
-    let status = shared.status(&section.id);
-    let rendered = status.as_ref().and_then(|s| s.rendered.as_deref());
+    let (rendered, status_items) = shared.with_status(&section.id, |status| {
+        status.map_or((None, 0), |s| (s.rendered.clone(), s.items))
+    });
+    let plan = FeedPlan::new(
+        &shared.config,
+        site,
+        section,
+        rendered.as_deref(),
+        &shared.publisher,
+    );
     Ok(Read {
         sightings,
         validated,
         not_modified,
         followed: Followed::default(),
         fallbacks,
-        plan: FeedPlan::new(&shared.config, site, section, rendered, &shared.publisher),
-        status_items: status.map_or(0, |s| s.items),
+        plan,
+        status_items,
     })
 }
 

@@ -247,6 +247,18 @@ impl Store {
         &self.place
     }
 
+    /// Frees the pages SQLite keeps in memory. A run calls it between batches, so that its
+    /// memory holds one batch's pages, not every page it ever touched. PostgreSQL keeps no
+    /// pages in the poller.
+    pub fn release_memory(&mut self) -> Result<(), StoreError> {
+        match &self.conn {
+            Conn::Sqlite(conn) => conn
+                .release_memory()
+                .map_err(|e| failed(&self.place)(e.into())),
+            Conn::Postgres { .. } => Ok(()),
+        }
+    }
+
     /// Where single statements run, outside any transaction.
     fn exec(&mut self) -> Exec<'_> {
         match &mut self.conn {

@@ -52,20 +52,72 @@ impl Store {
         self.transaction(|tx| notes.iter().try_for_each(|note| note_one(tx, &at, note)))
     }
 
-    /// What history knows of every section that ever ran, in one query.
-    pub fn statuses(&mut self) -> Result<HashMap<String, SectionStatus>, StoreError> {
+    /// What history knows of each of `sections` that ever ran, in one query. Callers ask for
+    /// a few hundred at a time, so that a run's memory does not grow with its configuration.
+    pub fn statuses_of(
+        &mut self,
+        sections: &[&str],
+    ) -> Result<HashMap<String, SectionStatus>, StoreError> {
+        let (sql, list) = self.section_list(
+            "SELECT last_success, last_error, last_error_at, items, feed_updated, rendered,
+                    fallbacks, failures, next_poll, section
+             FROM section_status WHERE section IN (SELECT value FROM json_each(?1))",
+            "SELECT last_success, last_error, last_error_at, items, feed_updated, rendered,
+                    fallbacks, failures, next_poll, section
+             FROM section_status WHERE section IN (SELECT json_array_elements_text(?1::text::json))",
+            sections,
+        );
         let place = self.place.clone();
         let rows = self
             .exec()
-            .query(
-                "SELECT last_success, last_error, last_error_at, items, feed_updated, rendered,
-                        fallbacks, failures, next_poll, section
-                 FROM section_status",
-                &[],
-                |row| Ok((row.text(9)?.unwrap_or_default(), status_row(row)?)),
-            )
+            .query(sql, &[list.as_str().into()], |row| {
+                Ok((row.text(9)?.unwrap_or_default(), status_row(row)?))
+            })
             .map_err(failed(&place))?;
         Ok(rows.into_iter().collect())
+    }
+
+    /// When the earliest of `sections` is due again; `None` when one of them has no schedule
+    /// yet (it was never polled, so it is due now).
+    pub fn earliest_poll(
+        &mut self,
+        sections: &[&str],
+    ) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let (sql, list) = self.section_list(
+            "SELECT COUNT(*), MIN(next_poll_unix) FROM section_status
+             WHERE next_poll_unix IS NOT NULL
+               AND section IN (SELECT value FROM json_each(?1))",
+            "SELECT COUNT(*), MIN(next_poll_unix) FROM section_status
+             WHERE next_poll_unix IS NOT NULL
+               AND section IN (SELECT json_array_elements_text(?1::text::json))",
+            sections,
+        );
+        let place = self.place.clone();
+        let found = self
+            .exec()
+            .query_one(sql, &[list.as_str().into()], |row| {
+                Ok((row.int(0)?, row.maybe_int(1)?))
+            })
+            .map_err(failed(&place))?;
+        Ok(match found {
+            Some((count, Some(earliest))) if count == sections.len() as i64 => {
+                DateTime::from_timestamp(earliest, 0)
+            }
+            _ => None,
+        })
+    }
+
+    /// The statement of this engine among `sqlite` and `postgres`, which read `sections` from
+    /// their parameter `?1`, a JSON array, with the array.
+    fn section_list(
+        &self,
+        sqlite: &'static str,
+        postgres: &'static str,
+        sections: &[&str],
+    ) -> (&'static str, String) {
+        let list = serde_json::to_string(sections)
+            .unwrap_or_else(|_| unreachable!("a list of texts serializes"));
+        (if self.is_shared() { postgres } else { sqlite }, list)
     }
 }
 

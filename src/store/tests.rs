@@ -208,7 +208,11 @@ fn a_recorded_change_forgets_the_rendered_fingerprint() {
         store
             .record("news", &[story(path, "A", None)], &[], now, KEEP)
             .unwrap();
-        store.statuses().unwrap().remove("news").unwrap_or_default()
+        store
+            .statuses_of(&["news"])
+            .unwrap()
+            .remove("news")
+            .unwrap_or_default()
     };
     poll(&mut store, "/a");
     let rendered = Rendered {
@@ -350,4 +354,36 @@ fn an_article_page_equal_to_its_list_entry_is_not_followed_again() {
         known.get(link.as_str()),
         &listed
     ));
+}
+
+#[test]
+fn statuses_and_the_earliest_poll_are_read_for_the_sections_asked() {
+    let (_dir, mut store) = open();
+    let at_hour = |hour: u32| at(&format!("2024-06-28T{hour:02}:00:00+08:00"));
+    let notes = [("a", 10), ("b", 9), ("c", 11)].map(|(section, hour)| Note {
+        section,
+        outcome: Outcome::Written { fallbacks: 0 },
+        rendered: None,
+        failures: 0,
+        next_poll: at_hour(hour),
+    });
+    store.note(chrono::Utc::now(), &notes).unwrap();
+    let statuses = store.statuses_of(&["a", "c", "never"]).unwrap();
+    let mut known: Vec<&str> = statuses.keys().map(String::as_str).collect();
+    known.sort_unstable();
+    assert_eq!(known, ["a", "c"]);
+    assert_eq!(statuses["c"].next_poll, Some(at_hour(11)));
+    let earliest = |store: &mut Store, sections: &[&str]| {
+        store
+            .earliest_poll(sections)
+            .unwrap()
+            .map(|at| at.fixed_offset())
+    };
+    assert_eq!(earliest(&mut store, &["a", "c"]), Some(at_hour(10)));
+    assert_eq!(earliest(&mut store, &["a", "b", "c"]), Some(at_hour(9)));
+    assert_eq!(
+        earliest(&mut store, &["a", "never"]),
+        None,
+        "a section never polled is due now"
+    );
 }

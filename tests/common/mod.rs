@@ -41,7 +41,7 @@ impl Harness {
 
     /// Runs every section once.
     pub async fn run(&self) -> RunReport {
-        run(&self.config, &RunOptions::default())
+        run(self.config.clone(), &RunOptions::default())
             .await
             .expect("the run starts")
     }
