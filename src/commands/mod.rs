@@ -214,9 +214,15 @@ pub fn interval(text: &str) -> Result<Duration, String> {
 
 /// Writes `text` to stdout (see `say!`).
 pub(crate) fn say_raw(text: &str) {
+    to_stdout(|out| out.write_all(text.as_bytes()));
+}
+
+/// Writes to stdout through a buffer, then flushes; a reader that went away (a closed pipe)
+/// is not an error, any other failure is said on stderr.
+pub(crate) fn to_stdout(write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>) {
     use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush())
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    if let Err(e) = write(&mut out).and_then(|()| out.flush())
         && e.kind() != std::io::ErrorKind::BrokenPipe
     {
         eprintln!("error: cannot write to stdout: {e}");

@@ -5,10 +5,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use serde::ser::{Serialize, SerializeMap, Serializer};
+
 use super::ExitStatus;
 use crate::error_chain;
 use crate::publish::Written;
-use crate::run::{Progress, RunReport, SectionSummary};
+use crate::run::{Progress, RunReport, SectionError, SectionSummary};
 
 /// The run's exit status: success only when every section was written.
 pub(super) fn status(report: &RunReport) -> ExitStatus {
@@ -77,38 +79,75 @@ fn summary_line(s: &SectionSummary) -> String {
     )
 }
 
-/// The run's summary as JSON: `{"ok": bool, "sections": [...]}`.
-pub(super) fn json(report: &RunReport) -> serde_json::Value {
-    let sections: Vec<serde_json::Value> = report
-        .sections
-        .iter()
-        .map(|section| match section {
+/// Prints the run's summary as JSON, `{"ok": bool, "sections": [...], "skipped": [...]}`, as
+/// it is serialized: a run of 10,000 sections builds no tree of values first.
+pub(super) fn print_json(report: &RunReport) {
+    super::to_stdout(|out| {
+        serde_json::to_writer_pretty(&mut *out, &JsonReport(report))?;
+        out.write_all(b"\n")
+    });
+}
+
+struct JsonReport<'a>(&'a RunReport);
+
+impl Serialize for JsonReport<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let report = self.0;
+        let mut map = serializer.serialize_map(Some(3))?;
+        map.serialize_entry("ok", &report.all_ok())?;
+        map.serialize_entry(
+            "sections",
+            &Seq::new(report.sections.iter().map(JsonSection)),
+        )?;
+        map.serialize_entry("skipped", &report.skipped)?;
+        map.end()
+    }
+}
+
+/// A sequence serialized from an iterator, once.
+struct Seq<I>(std::cell::Cell<Option<I>>);
+
+impl<I> Seq<I> {
+    fn new(items: I) -> Self {
+        Seq(std::cell::Cell::new(Some(items)))
+    }
+}
+
+impl<I: Iterator<Item = T>, T: Serialize> Serialize for Seq<I> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.take().into_iter().flatten())
+    }
+}
+
+struct JsonSection<'a>(&'a Result<SectionSummary, SectionError>);
+
+impl Serialize for JsonSection<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        match self.0 {
             Ok(s) => {
-                let mut entry = serde_json::json!({
-                    "section": s.section,
-                    "ok": true,
-                    "items": s.items,
-                    "new": s.new,
-                    "updated": s.updated,
-                    "downloaded": s.downloaded,
-                    "not_modified": s.not_modified,
-                    "failed_urls": s.failed_urls,
-                    "fallbacks": s.fallbacks,
-                    "seconds": s.elapsed.as_secs_f64(),
-                });
+                map.serialize_entry("section", &s.section)?;
+                map.serialize_entry("ok", &true)?;
+                map.serialize_entry("items", &s.items)?;
+                map.serialize_entry("new", &s.new)?;
+                map.serialize_entry("updated", &s.updated)?;
+                map.serialize_entry("downloaded", &s.downloaded)?;
+                map.serialize_entry("not_modified", &s.not_modified)?;
+                map.serialize_entry("failed_urls", &s.failed_urls)?;
+                map.serialize_entry("fallbacks", &s.fallbacks)?;
+                map.serialize_entry("seconds", &s.elapsed.as_secs_f64())?;
                 for (format, w) in &s.written {
-                    entry[format.extension()] = written(*w).into();
+                    map.serialize_entry(format.extension(), written(*w))?;
                 }
-                entry
             }
-            Err(e) => serde_json::json!({
-                "section": e.section(),
-                "ok": false,
-                "error": error_chain(e),
-            }),
-        })
-        .collect();
-    serde_json::json!({ "ok": report.all_ok(), "sections": sections, "skipped": report.skipped })
+            Err(e) => {
+                map.serialize_entry("section", e.section())?;
+                map.serialize_entry("ok", &false)?;
+                map.serialize_entry("error", &error_chain(e))?;
+            }
+        }
+        map.end()
+    }
 }
 
 /// One `watch` poll in a line.

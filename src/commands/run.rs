@@ -43,7 +43,7 @@ pub async fn execute(args: RunArgs, global: &Global) -> Outcome {
         bar.bar.finish_and_clear();
     }
     if args.json {
-        say!("{:#}", report::json(&run_report));
+        report::print_json(&run_report);
         return Ok(report::status(&run_report));
     }
     Ok(report::print_lines(&run_report))

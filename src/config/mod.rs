@@ -194,7 +194,7 @@ pub struct Section {
     pub title: String,
     pub description: Option<String>,
     /// The section's page for people, if configured (else its first start URL is used).
-    pub link: Option<Url>,
+    pub link: Option<Box<Url>>,
     pub urls: Vec<Url>,
     /// Time between two polls by `watch`; `None` for `watch`'s interval.
     pub every: Option<Duration>,
@@ -203,7 +203,7 @@ pub struct Section {
 impl Section {
     /// The section's page for people: `link`, else its first start URL.
     pub fn home(&self) -> Option<&Url> {
-        self.link.as_ref().or(self.urls.first())
+        self.link.as_deref().or(self.urls.first())
     }
 }
 

@@ -200,12 +200,14 @@ fn site(raw: RawSite, key: &Key, timezone: Zone, ids: &mut Ids, found: &mut Prob
         .related
         .map(|related| self::related(related, &key.field("related"), found));
     let sections_key = key.field("sections");
-    let sections = found
+    let mut sections: Vec<Section> = found
         .require_list(raw.sections, key, "sections", "no sections configured")
         .into_iter()
         .enumerate()
         .map(|(j, raw)| section(raw, &sections_key.index(j), &title, ids, found))
         .collect();
+    // Collected in place, the sections keep the room of the larger raw ones they came from.
+    sections.shrink_to_fit();
     Site {
         id,
         title,
@@ -280,7 +282,9 @@ fn section(
     let link = raw
         .link
         .as_deref()
-        .and_then(|text| http_url(text, &key.field("link"), found));
+        .and_then(|text| http_url(text, &key.field("link"), found))
+        // Boxed: most sections set no link, and an unset `Option<Url>` takes a whole URL's room.
+        .map(Box::new);
     Section {
         title: raw.title.unwrap_or_else(|| format!("{site_title} · {id}")),
         id,

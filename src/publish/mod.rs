@@ -16,7 +16,7 @@
 
 mod bucket;
 
-use std::io::{BufRead, Write};
+use std::io::{BufRead, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
 use url::Url;
@@ -77,14 +77,13 @@ impl Publisher {
     }
 
     /// Publishes the file `name` that `render` writes, unless the file already holds exactly
-    /// those bytes. In a folder the bytes are never held whole: `render` runs once to compare
-    /// them with the file, and once more to write them when they differ. A bucket takes an
-    /// object whole, so for a bucket they are rendered into memory once.
+    /// those bytes. In a folder the bytes are never held whole (see [`publish`]); a bucket
+    /// takes an object whole, so for a bucket they are rendered into memory.
     pub fn put_with(
         &self,
         name: &str,
         kind: OutputFile,
-        render: impl Fn(&mut dyn Write) -> std::io::Result<()>,
+        render: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
     ) -> Result<Written, PublishError> {
         match self {
             Publisher::Folder(dir) => publish_with(&dir.join(name), render),
@@ -111,58 +110,45 @@ impl Publisher {
     }
 }
 
-/// Writes `bytes` to `path` atomically unless the file already holds exactly them.
+/// Writes `bytes` to `path` atomically unless the file already holds exactly them: they are
+/// compared with the file first, and written to a temporary file that replaces it only from
+/// the first byte that differs.
 pub fn publish(path: &Path, bytes: &[u8]) -> Result<Written, PublishError> {
     publish_with(path, |out| out.write_all(bytes))
 }
 
 /// Writes what `render` writes to `path` atomically, unless the file already holds exactly
-/// that: the file is compared with the bytes as they are rendered, then (only when they
-/// differ) they are rendered again into a temporary file that replaces it.
+/// that. The bytes are rendered once and never held whole: they are compared with the file as
+/// they come, and only from the first byte that differs does a temporary file take them, to
+/// replace the old one.
 fn publish_with(
     path: &Path,
-    render: impl Fn(&mut dyn Write) -> std::io::Result<()>,
+    render: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<Written, PublishError> {
     let err = |source| PublishError::File {
         path: path.to_owned(),
         source,
     };
-    let existed = match std::fs::File::open(path) {
-        Ok(current) => {
-            let mut compared = Compared::with(current);
-            render(&mut compared).map_err(err)?;
-            if compared.same().map_err(err)? {
-                return Ok(Written::Unchanged);
-            }
-            true
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+    let old = match std::fs::File::open(path) {
+        Ok(current) => Some(Compared::with(current)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(e) => return Err(err(e)),
     };
+    let existed = old.is_some();
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".feedwright-").suffix(".tmp");
-    // The folder is created the first time only, not checked before every file.
-    let file = match builder.tempfile_in(dir) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            std::fs::create_dir_all(dir).map_err(err)?;
-            builder.tempfile_in(dir)
-        }
-        created => created,
-    }
-    .map_err(err)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::Permissions::from_mode(0o644);
-        file.as_file().set_permissions(mode).map_err(err)?;
-    }
-    let mut out = std::io::BufWriter::with_capacity(COMPARED_CHUNK, file);
+    let mut out = Replacement {
+        dir,
+        old,
+        new: None,
+    };
     render(&mut out).map_err(err)?;
-    let file = out.into_inner().map_err(|e| err(e.into_error()))?;
+    let Some(new) = out.finish().map_err(err)? else {
+        return Ok(Written::Unchanged);
+    };
+    let file = new.into_inner().map_err(|e| err(e.into_error()))?;
     file.persist(path).map_err(|e| err(e.error))?;
     Ok(if existed {
         Written::Replaced
@@ -174,45 +160,132 @@ fn publish_with(
 /// How much of a file is read (and of a new one buffered) at a time.
 const COMPARED_CHUNK: usize = 64 * 1024;
 
-/// A sink that compares what is written to it with a file's bytes, reading the file a chunk
-/// at a time.
-struct Compared {
-    file: std::io::BufReader<std::fs::File>,
-    same: bool,
+/// The sink `render` writes to: it compares the bytes with the old file, if any, and from the
+/// first byte that differs writes a temporary file instead, beginning with the part that was
+/// equal, copied from the old file.
+struct Replacement<'a> {
+    dir: &'a Path,
+    old: Option<Compared>,
+    new: Option<std::io::BufWriter<tempfile::NamedTempFile>>,
 }
 
-impl Compared {
-    fn with(file: std::fs::File) -> Self {
-        Compared {
-            file: std::io::BufReader::with_capacity(COMPARED_CHUNK, file),
-            same: true,
-        }
-    }
-
-    /// True when everything written equals the whole file.
-    fn same(mut self) -> std::io::Result<bool> {
-        Ok(self.same && self.file.fill_buf()?.is_empty())
-    }
-}
-
-impl Write for Compared {
-    fn write(&mut self, written: &[u8]) -> std::io::Result<usize> {
-        let mut rest = written;
-        while self.same && !rest.is_empty() {
-            let theirs = self.file.fill_buf()?;
-            let n = theirs.len().min(rest.len());
-            if n == 0 || theirs[..n] != rest[..n] {
-                self.same = false;
-            } else {
-                self.file.consume(n);
-                rest = &rest[n..];
+impl Replacement<'_> {
+    /// The temporary file when the bytes differ from the old file; `None` when they equal it.
+    fn finish(mut self) -> std::io::Result<Option<std::io::BufWriter<tempfile::NamedTempFile>>> {
+        if self.new.is_none() {
+            let unchanged = match &mut self.old {
+                Some(old) => old.same()?,
+                None => false,
+            };
+            if unchanged {
+                return Ok(None);
             }
+            self.start_new()?;
+        }
+        Ok(self.new)
+    }
+
+    /// Starts the temporary file with the bytes compared equal so far.
+    fn start_new(&mut self) -> std::io::Result<&mut std::io::BufWriter<tempfile::NamedTempFile>> {
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(".feedwright-").suffix(".tmp");
+        // The folder is created the first time only, not checked before every file.
+        let file = match builder.tempfile_in(self.dir) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                std::fs::create_dir_all(self.dir)?;
+                builder.tempfile_in(self.dir)
+            }
+            created => created,
+        }?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            file.as_file()
+                .set_permissions(std::fs::Permissions::from_mode(0o644))?;
+        }
+        let mut new = std::io::BufWriter::with_capacity(COMPARED_CHUNK, file);
+        if let Some(old) = self.old.take() {
+            old.copy_equal_part(&mut new)?;
+        }
+        Ok(self.new.insert(new))
+    }
+}
+
+impl Write for Replacement<'_> {
+    fn write(&mut self, written: &[u8]) -> std::io::Result<usize> {
+        let rest = match (&mut self.new, &mut self.old) {
+            (Some(new), _) => return new.write(written),
+            (None, Some(old)) => &written[old.compare(written)?..],
+            (None, None) => written,
+        };
+        if !rest.is_empty() {
+            self.start_new()?.write_all(rest)?;
         }
         Ok(written.len())
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
+    }
+}
+
+/// An old file compared with new bytes, a chunk at a time.
+struct Compared {
+    file: std::io::BufReader<std::fs::File>,
+    /// How many leading bytes were found equal.
+    equal: u64,
+}
+
+impl Compared {
+    fn with(file: std::fs::File) -> Self {
+        Compared {
+            file: std::io::BufReader::with_capacity(COMPARED_CHUNK, file),
+            equal: 0,
+        }
+    }
+
+    /// Compares `written` with the file's next bytes; returns how many leading bytes of it are
+    /// equal to them.
+    fn compare(&mut self, written: &[u8]) -> std::io::Result<usize> {
+        let mut compared = 0;
+        while compared < written.len() {
+            let theirs = self.file.fill_buf()?;
+            let rest = &written[compared..];
+            let n = theirs
+                .iter()
+                .zip(rest)
+                .take_while(|(theirs, ours)| theirs == ours)
+                .count();
+            // The file ended, or a byte differs.
+            let stop = theirs.is_empty() || n < theirs.len().min(rest.len());
+            self.file.consume(n);
+            compared += n;
+            self.equal += n as u64;
+            if stop {
+                break;
+            }
+        }
+        Ok(compared)
+    }
+
+    /// True when everything written so far equals the whole file.
+    fn same(&mut self) -> std::io::Result<bool> {
+        Ok(self.file.fill_buf()?.is_empty())
+    }
+
+    /// Copies the leading bytes found equal into `to`.
+    fn copy_equal_part(self, to: &mut impl Write) -> std::io::Result<()> {
+        let mut file = self.file.into_inner();
+        file.seek(std::io::SeekFrom::Start(0))?;
+        let copied = std::io::copy(&mut file.take(self.equal), to)?;
+        if copied == self.equal {
+            Ok(())
+        } else {
+            Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "the old file shrank while it was compared",
+            ))
+        }
     }
 }
 
@@ -359,6 +432,34 @@ mod tests {
             Written::Replaced
         );
         assert_eq!(std::fs::read(&path).unwrap(), b"abXde");
+
+        // Beyond one chunk: the equal part is copied from the old file, the rest rendered.
+        let big: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        let in_pieces = |bytes: Vec<u8>| {
+            move |out: &mut dyn Write| bytes.chunks(7_000).try_for_each(|c| out.write_all(c))
+        };
+        assert_eq!(
+            publish_with(&path, in_pieces(big.clone())).unwrap(),
+            Written::Replaced
+        );
+        assert_eq!(
+            publish_with(&path, in_pieces(big.clone())).unwrap(),
+            Written::Unchanged
+        );
+        let mut changed = big.clone();
+        changed[150_000] ^= 0xff;
+        assert_eq!(
+            publish_with(&path, in_pieces(changed.clone())).unwrap(),
+            Written::Replaced
+        );
+        assert_eq!(std::fs::read(&path).unwrap(), changed);
+        assert_eq!(
+            publish_with(&path, in_pieces(big[..140_000].to_vec())).unwrap(),
+            Written::Replaced
+        );
+        assert_eq!(std::fs::read(&path).unwrap(), &big[..140_000]);
+        let leftovers = std::fs::read_dir(dir.path()).unwrap().count();
+        assert_eq!(leftovers, 1, "no temporary file is left behind");
     }
 
     #[cfg(unix)]

@@ -14,7 +14,7 @@ use super::{SectionRun, Shared, State, schedule};
 use crate::config::{Format, Section, Site};
 use crate::output::{OutputFile, SiteFile};
 use crate::render::{self, site};
-use crate::store::{Note, Outcome, SectionStatus, StoreError};
+use crate::store::{Note, Outcome, SectionStatus, Store, StoreError};
 
 /// Notes the outcome of every section of a batch, in one transaction, then frees the pages
 /// history cached for the batch. A failure is logged: the feeds are written, and a section
@@ -64,9 +64,7 @@ pub(super) fn note(shared: &Shared, runs: &[SectionRun]) {
     if let Err(error) = store.note(now, &notes) {
         tracing::error!(error = %crate::error_chain(&error), "section outcomes not noted");
     }
-    if let Err(error) = store.release_memory() {
-        tracing::warn!(error = %crate::error_chain(&error), "history's page cache not freed");
-    }
+    release_memory(&mut store);
 }
 
 /// Keeps the robots.txt copies the run read, then writes the site files from every
@@ -100,7 +98,7 @@ fn next_due(shared: &Shared) -> Result<DateTime<FixedOffset>, StoreError> {
         .collect();
     let mut earliest = None;
     for chunk in selected.chunks(STATUS_CHUNK) {
-        match shared.store().earliest_poll(chunk)? {
+        match read_once(shared, |store| store.earliest_poll(chunk))? {
             Some(at) => earliest = Some(earliest.map_or(at, |e: DateTime<Utc>| e.min(at))),
             None => return Ok(Utc::now().fixed_offset()),
         }
@@ -162,6 +160,26 @@ fn write_site_files(shared: &Shared) {
     }
 }
 
+/// Reads from history what will not be read again in this run, then frees the pages SQLite
+/// cached for it: a status row holds what its feeds were written from, and 10,000 of them
+/// would fill the cache.
+fn read_once<T>(
+    shared: &Shared,
+    read: impl FnOnce(&mut Store) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    let mut store = shared.store();
+    let read = read(&mut store);
+    release_memory(&mut store);
+    read
+}
+
+/// Frees the pages SQLite cached; a failure costs only memory, and is logged.
+fn release_memory(store: &mut Store) {
+    if let Err(error) = store.release_memory() {
+        tracing::warn!(error = %crate::error_chain(&error), "history's page cache not freed");
+    }
+}
+
 /// Sections read from history at a time for the site files and the schedules.
 const STATUS_CHUNK: usize = 200;
 
@@ -194,7 +212,7 @@ impl<'a, I: Iterator<Item = (&'a Site, &'a Section)>> Iterator for WithStatus<'a
             return None;
         }
         let ids: Vec<&str> = sections.iter().map(|(_, s)| s.id.as_str()).collect();
-        let mut statuses = match self.shared.store().statuses_of(&ids) {
+        let mut statuses = match read_once(self.shared, |store| store.statuses_of(&ids)) {
             Ok(statuses) => statuses,
             Err(error) => {
                 return Some(Err(std::io::Error::other(crate::error_chain(&error))));

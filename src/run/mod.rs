@@ -480,7 +480,17 @@ pub fn check_selection(config: &Config, only: &[String]) -> Result<(), RunError>
 
 /// The places of the sections to poll, in config order.
 fn select(config: &Config, only: &[String]) -> Result<Vec<Place>, RunError> {
-    let all: Vec<(Place, &str)> = config
+    let configured = || config.sections().map(|(_, section)| section.id.as_str());
+    if let Some(unknown) = only
+        .iter()
+        .find(|id| !configured().any(|known| known == *id))
+    {
+        return Err(RunError::UnknownSection {
+            id: unknown.clone(),
+            known: configured().collect::<Vec<_>>().join(", "),
+        });
+    }
+    Ok(config
         .sites
         .iter()
         .enumerate()
@@ -488,20 +498,9 @@ fn select(config: &Config, only: &[String]) -> Result<Vec<Place>, RunError> {
             s.sections
                 .iter()
                 .enumerate()
-                .map(move |(section, s)| (Place { site, section }, s.id.as_str()))
+                .filter(|(_, section)| only.is_empty() || only.contains(&section.id))
+                .map(move |(section, _)| Place { site, section })
         })
-        .collect();
-    if let Some(unknown) = only.iter().find(|id| !all.iter().any(|(_, s)| s == id)) {
-        let known: Vec<&str> = all.iter().map(|(_, id)| *id).collect();
-        return Err(RunError::UnknownSection {
-            id: unknown.clone(),
-            known: known.join(", "),
-        });
-    }
-    Ok(all
-        .into_iter()
-        .filter(|(_, id)| only.is_empty() || only.iter().any(|o| o == id))
-        .map(|(place, _)| place)
         .collect())
 }
 
