@@ -95,27 +95,17 @@ impl Serialize for JsonReport<'_> {
         let report = self.0;
         let mut map = serializer.serialize_map(Some(3))?;
         map.serialize_entry("ok", &report.all_ok())?;
-        map.serialize_entry(
-            "sections",
-            &Seq::new(report.sections.iter().map(JsonSection)),
-        )?;
+        map.serialize_entry("sections", &JsonSections(&report.sections))?;
         map.serialize_entry("skipped", &report.skipped)?;
         map.end()
     }
 }
 
-/// A sequence serialized from an iterator, once.
-struct Seq<I>(std::cell::Cell<Option<I>>);
+struct JsonSections<'a>(&'a [Result<SectionSummary, SectionError>]);
 
-impl<I> Seq<I> {
-    fn new(items: I) -> Self {
-        Seq(std::cell::Cell::new(Some(items)))
-    }
-}
-
-impl<I: Iterator<Item = T>, T: Serialize> Serialize for Seq<I> {
+impl Serialize for JsonSections<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.0.take().into_iter().flatten())
+        serializer.collect_seq(self.0.iter().map(JsonSection))
     }
 }
 

@@ -401,13 +401,21 @@ async fn poll_batch(shared: &Arc<Shared>, batch: Vec<Place>) -> Vec<SectionRun> 
 
 /// Reads the statuses of the sections at `places` from history, for the batch they make.
 fn load_statuses(shared: &Shared, places: &[Place]) -> Result<(), StoreError> {
+    let statuses = statuses_at(shared, places)?;
+    *shared.statuses.lock().unwrap_or_else(|e| e.into_inner()) = statuses;
+    Ok(())
+}
+
+/// The statuses history holds for the sections at `places`, by section id.
+fn statuses_at(
+    shared: &Shared,
+    places: &[Place],
+) -> Result<HashMap<String, SectionStatus>, StoreError> {
     let ids: Vec<&str> = places
         .iter()
         .map(|&place| shared.place(place).1.id.as_str())
         .collect();
-    let statuses = shared.store().statuses_of(&ids)?;
-    *shared.statuses.lock().unwrap_or_else(|e| e.into_inner()) = statuses;
-    Ok(())
+    shared.store().statuses_of(&ids)
 }
 
 /// Every section of a batch whose statuses could not be read, failed with that error.
@@ -433,11 +441,7 @@ fn due(shared: &Shared, places: Vec<Place>) -> Result<Vec<Place>, StoreError> {
     let now = Utc::now();
     let mut due = Vec::new();
     for chunk in places.chunks(BATCH_SECTIONS) {
-        let ids: Vec<&str> = chunk
-            .iter()
-            .map(|&place| shared.place(place).1.id.as_str())
-            .collect();
-        let statuses = shared.store().statuses_of(&ids)?;
+        let statuses = statuses_at(shared, chunk)?;
         due.extend(chunk.iter().copied().filter(|&place| {
             let next = statuses
                 .get(&shared.place(place).1.id)
