@@ -12,11 +12,10 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use feedwright::demo::{Resource, SiteServer};
-use feedwright::extract::auto;
-use feedwright::fetch::charset;
-use feedwright::normalize::time::TimeContext;
-use feedwright::zero_config;
+use feedwright_extract::TimeContext;
+use feedwright_extract::auto;
+use feedwright_extract::charset;
+use feedwright_testsite::{Resource, SiteServer};
 use scraper::Html;
 
 const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/real");
@@ -124,11 +123,7 @@ fn main() {
         process_ms.iter().copied().fold(0.0, f64::max)
     );
 
-    let ctx = TimeContext {
-        tz: feedwright::normalize::zone::Zone::shanghai(),
-        now: chrono::Utc::now(),
-        format: None,
-    };
+    let ctx = TimeContext::new(feedwright_extract::Zone::shanghai(), chrono::Utc::now());
     let url = url::Url::parse("https://corpus.invalid/page.html").expect("a URL");
     let mut stages = [0.0f64; 4];
     let rounds = repeat.max(3);
@@ -144,7 +139,7 @@ fn main() {
             let parsed = Instant::now();
             let found = auto::extract(&document);
             let extracted = Instant::now();
-            let page = zero_config::page(&url, &text, &ctx);
+            let page = feedwright_extract::extract(&text, &url, &ctx);
             let whole = Instant::now();
             std::hint::black_box((found, page));
             stages[0] += (decoded - started).as_secs_f64();
@@ -168,7 +163,7 @@ fn main() {
         per_page(stages[2])
     );
     println!(
-        "  parse + extract + normalize {:.2} ms (zero_config::page)",
+        "  parse + extract + normalize {:.2} ms (feedwright_extract::extract)",
         per_page(stages[3])
     );
 }

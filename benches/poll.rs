@@ -19,8 +19,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use feedwright::demo::synthetic::Synthetic;
-use feedwright::demo::{Hits, SiteServer};
+use feedwright_testsite::synthetic::Synthetic;
+use feedwright_testsite::{Hits, SiteServer};
 use futures::StreamExt;
 
 struct Options {

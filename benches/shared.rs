@@ -21,9 +21,9 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use feedwright::config::StateLocation;
-use feedwright::demo::SiteServer;
-use feedwright::demo::synthetic::Synthetic;
 use feedwright::store::Store;
+use feedwright_testsite::SiteServer;
+use feedwright_testsite::synthetic::Synthetic;
 use services::{Garage, Postgres};
 
 struct Options {

@@ -6,12 +6,13 @@ use std::path::Path;
 use chrono::{DateTime, FixedOffset, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
 use feedwright::config::Config;
-use feedwright::extract::extract;
 use feedwright::item::Scraped;
 use feedwright::item::Sighting;
-use feedwright::normalize::{self, time};
+use feedwright::normalize;
 use feedwright::render::{self, FeedInfo};
 use feedwright::store::{Prune, Store};
+use feedwright_extract::selectors::extract;
+use feedwright_extract::time;
 use url::Url;
 
 const SEED: &str = include_str!("../tests/fixtures/site/socialgd/10000169/20240506/46470275.html");
@@ -32,9 +33,9 @@ fn stages(c: &mut Criterion) {
         format: None,
     };
     c.bench_function("extract: seed page, article and 34-entry list", |b| {
-        b.iter(|| extract(SEED, Some(&site.article), site.related.as_ref()))
+        b.iter(|| extract(SEED, Some(&site.rules.article), site.rules.related.as_ref()));
     });
-    let extracted = extract(SEED, Some(&site.article), site.related.as_ref());
+    let extracted = extract(SEED, Some(&site.rules.article), site.rules.related.as_ref());
     c.bench_function(
         "normalize: seed article (time, links, sanitized body)",
         |b| b.iter(|| normalize::article(extracted.article.as_ref().unwrap(), &url, &ctx)),
@@ -46,7 +47,7 @@ fn stages(c: &mut Criterion) {
                 .iter()
                 .filter_map(|e| normalize::entry(e, &url, &ctx))
                 .count()
-        })
+        });
     });
     let forms = [
         "2024-05-06 09:05:20",
@@ -62,7 +63,7 @@ fn stages(c: &mut Criterion) {
                 .iter()
                 .filter(|t| time::parse(t, &ctx).is_ok())
                 .count()
-        })
+        });
     });
 }
 
@@ -122,7 +123,7 @@ fn history(c: &mut Criterion) {
             b.iter(|| {
                 let items = store.items(&section.id, 100).unwrap();
                 render::rss(&info, &items).len() + render::atom(&info, &items).len()
-            })
+            });
         },
     );
 }
@@ -172,7 +173,7 @@ fn cold_section(c: &mut Criterion) {
                         .unwrap()
                 },
                 criterion::BatchSize::SmallInput,
-            )
+            );
         },
     );
     let info = FeedInfo {
@@ -182,14 +183,14 @@ fn cold_section(c: &mut Criterion) {
         empty_since: start,
     };
     c.bench_function("history: read back a section of 40", |b| {
-        b.iter(|| store.items("s1", 100).unwrap().len())
+        b.iter(|| store.items("s1", 100).unwrap().len());
     });
     let items = store.items("s1", 100).unwrap();
     c.bench_function("render: RSS of 40 list entries", |b| {
-        b.iter(|| render::rss(&info, &items).len())
+        b.iter(|| render::rss(&info, &items).len());
     });
     c.bench_function("render: Atom of 40 list entries", |b| {
-        b.iter(|| render::atom(&info, &items).len())
+        b.iter(|| render::atom(&info, &items).len());
     });
 }
 

@@ -12,8 +12,9 @@ use ego_tree::NodeId;
 use scraper::{ElementRef, Html, Selector};
 
 use crate::config::Target;
-use crate::extract::auto::{AutoPage, byline};
-use crate::extract::{first_match, plain_text};
+use feedwright_extract::auto::{AutoPage, byline_time};
+use feedwright_extract::selectors::first_match;
+use feedwright_extract::text::plain_text;
 
 /// One page and what zero-config extraction found on it.
 pub struct Sample<'a> {
@@ -124,13 +125,13 @@ fn article_target(sample: &Sample<'_>, field: &str) -> Option<NodeId> {
         "published" => {
             let wanted = article.published.first()?;
             smallest_holding(sample.document, |el| {
-                byline::first_time(&plain_text(el)).as_deref() == Some(wanted.as_str())
+                byline_time(&plain_text(el)).as_deref() == Some(wanted.as_str())
             })
         }
         "source" => {
             let wanted = article.source.as_deref()?;
             smallest_holding(sample.document, |el| {
-                crate::normalize::source_name(&plain_text(el)).as_deref() == Some(wanted)
+                feedwright_extract::page::source_name(&plain_text(el)).as_deref() == Some(wanted)
             })
         }
         _ => None,

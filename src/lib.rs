@@ -3,17 +3,18 @@
 //! The pipeline is the module tree, and data flows one way through it:
 //!
 //! [`config`] (what the user wrote → validated [`config::Config`]) →
-//! [`fetch`] (HTTP, charset) → [`extract`] (selectors → raw strings) →
-//! [`normalize`] (times, links, HTML → [`item::Scraped`]) → [`store`] (history →
-//! [`item::Item`]) → [`render`] (RSS, Atom, JSON Feed) → [`publish`] (atomic files, named by
-//! [`output`]). Which source of an item's fields wins is decided in [`item`] alone.
+//! [`fetch`] (HTTP, politeness, robots.txt) → extraction (the [`feedwright_extract`] crate:
+//! charset, selectors or zero-config extraction → raw strings) → [`normalize`] (times, links,
+//! HTML → [`item::Scraped`]) → [`store`] (history → [`item::Item`]) → [`render`] (RSS, Atom,
+//! JSON Feed) → [`publish`] (atomic files, named by [`output`]). Which source of an item's
+//! fields wins is decided in [`item`] alone.
 //!
 //! [`run`] drives one poll of every section through these stages; [`lock`] keeps two runs from
 //! interleaving; [`commands`] are what the binary offers; [`demo`] serves a bundled snapshot of
 //! china.com-shaped pages on loopback.
 //!
 //! ```no_run
-//! # async fn example() -> anyhow::Result<()> {
+//! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
 //! let config = feedwright::config::Config::load("config.yaml".as_ref())?;
 //! let report = feedwright::run::run(config, &Default::default()).await?;
 //! for section in &report.sections {
@@ -26,10 +27,11 @@
 //! # }
 //! ```
 
+#![forbid(unsafe_code)]
+
 pub mod commands;
 pub mod config;
 pub mod demo;
-pub mod extract;
 pub mod fetch;
 pub mod item;
 pub mod learn;

@@ -61,7 +61,7 @@ impl RunLock {
             match file.try_lock() {
                 Ok(()) => return Ok(RunLock { _file: file }),
                 Err(TryLockError::WouldBlock) if start.elapsed() < wait => {
-                    std::thread::sleep(RETRY_EVERY)
+                    std::thread::sleep(RETRY_EVERY);
                 }
                 Err(TryLockError::WouldBlock) => {
                     return Err(LockError::Busy {

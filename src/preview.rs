@@ -8,9 +8,12 @@ use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
 use url::Url;
 
 use crate::config::{Config, Site};
-use crate::extract::{FieldMatch, Wanted, diagnose, extract_for_site};
 use crate::fetch::{FetchError, Fetched, Fetcher, Scope};
-use crate::normalize::{self, time};
+use feedwright_extract::selectors::{FieldMatch, diagnose};
+use feedwright_extract::site::{Wanted, extract_for_site};
+use feedwright_extract::time;
+
+use crate::normalize;
 
 /// How many list entries are shown.
 pub const DEFAULT_ENTRIES: usize = 10;
@@ -47,7 +50,7 @@ pub struct ShownEntry {
 pub struct Preview {
     pub url: Url,
     pub site: String,
-    pub timezone: crate::normalize::zone::Zone,
+    pub timezone: feedwright_extract::Zone,
     pub fields: Vec<FieldMatch>,
     /// Fields zero-config extraction filled because their selectors matched nothing (all of
     /// them for a site without selectors).
@@ -102,16 +105,17 @@ pub async fn preview(
     let ctx = time::TimeContext {
         tz: site.timezone.clone(),
         now: page.fetched_at,
-        format: site.article.published_format.as_deref(),
+        format: site.rules.article.published_format.as_deref(),
     };
     let list_ctx = time::TimeContext {
         format: site
+            .rules
             .related
             .as_ref()
             .and_then(|l| l.published_format.as_deref()),
         ..ctx.clone()
     };
-    let found = extract_for_site(&page.text, site, Wanted::ArticleAndList);
+    let found = extract_for_site(&page.text, &site.rules, Wanted::ArticleAndList);
     let extracted = found.extracted;
     let article = extracted.article.as_ref();
     let article_story = article.and_then(|a| normalize::article(a, &page.url, &ctx));
@@ -123,9 +127,9 @@ pub async fn preview(
         url: page.url.clone(),
         site: site.id.clone(),
         timezone: site.timezone.clone(),
-        fields: diagnose(&page.text, &site.article, site.related.as_ref()),
+        fields: diagnose(&page.text, &site.rules.article, site.rules.related.as_ref()),
         fallbacks: found.fallbacks,
-        zero_config: site.is_zero_config(),
+        zero_config: site.rules.is_zero_config(),
         title: article_story.as_ref().map(|s| s.title.clone()),
         times: article
             .map(|a| a.published.iter().map(|t| shown(t, &ctx)).collect())
@@ -141,7 +145,7 @@ pub async fn preview(
             .take(limit)
             .map(|entry| ShownEntry {
                 title: entry.title.clone(),
-                link: normalize::canonical_link(&page.url, &entry.href),
+                link: feedwright_extract::link::canonical_link(&page.url, &entry.href),
                 time: entry.published.as_deref().map(|t| shown(t, &list_ctx)),
             })
             .collect(),

@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use axum::http::{HeaderValue, StatusCode, header};
 use feedwright::config::Config;
-use feedwright::demo::{Resource, SiteServer};
 use feedwright::run::{RunOptions, run};
+use feedwright_testsite::{Resource, SiteServer};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const MAX_BODY: usize = 256 * 1024;
@@ -342,7 +342,7 @@ async fn one_bad_page_never_takes_the_section_down() {
 async fn status_json_tells_each_sections_health() {
     let server = SiteServer::bundled().await.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let config = server.config(dir.path()).unwrap();
+    let config = Config::from_yaml(&server.config_yaml(), dir.path()).unwrap();
     assert!(
         run(config.clone(), &RunOptions::default())
             .await
@@ -381,7 +381,7 @@ async fn status_json_tells_each_sections_health() {
 async fn failures_back_off_and_a_success_resets_the_schedule() {
     let server = SiteServer::bundled().await.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let config = server.config(dir.path()).unwrap();
+    let config = Config::from_yaml(&server.config_yaml(), dir.path()).unwrap();
     let options = RunOptions {
         every: Duration::from_secs(15 * 60),
         ..RunOptions::default()

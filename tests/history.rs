@@ -8,8 +8,8 @@ use std::time::{Duration, SystemTime};
 use chrono::{DateTime, Utc};
 use common::{Harness, ids, title};
 use feedwright::config::Format;
-use feedwright::demo::Resource;
 use feedwright::publish::Written;
+use feedwright_testsite::Resource;
 
 const SEED: &str = "/socialgd/10000169/20240506/46470275.html";
 /// A followed page used as the template of new articles.

@@ -3,7 +3,7 @@
 mod common;
 
 use common::Harness;
-use feedwright::demo::SiteServer;
+use feedwright_testsite::SiteServer;
 
 async fn feedwright(args: &[&str]) -> std::process::Output {
     common::feedwright(args)
@@ -188,7 +188,7 @@ async fn run_json_gives_a_summary_a_script_can_read() {
 
     h.server.set(
         "/domestic/",
-        feedwright::demo::Resource::status(axum::http::StatusCode::BAD_GATEWAY),
+        feedwright_testsite::Resource::status(axum::http::StatusCode::BAD_GATEWAY),
     );
     let out = feedwright(&["run", "-c", config.to_str().unwrap(), "--json"]).await;
     assert_eq!(out.status.code(), Some(1));
@@ -317,7 +317,7 @@ async fn preview_of_a_page_answered_304_is_an_error() {
     let server = SiteServer::bundled().await.unwrap();
     server.set(
         "/odd/",
-        feedwright::demo::Resource::status(axum::http::StatusCode::NOT_MODIFIED),
+        feedwright_testsite::Resource::status(axum::http::StatusCode::NOT_MODIFIED),
     );
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("config.yaml");
@@ -344,7 +344,7 @@ async fn error_messages_show_each_cause_once() {
     let config = config.to_str().unwrap();
     h.server.set(
         "/domestic/",
-        feedwright::demo::Resource::status(axum::http::StatusCode::BAD_GATEWAY),
+        feedwright_testsite::Resource::status(axum::http::StatusCode::BAD_GATEWAY),
     );
     let out = feedwright(&["run", "-q", "-c", config]).await;
     let stderr = String::from_utf8_lossy(&out.stderr);

@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use feedwright::config::Config;
-use feedwright::demo::{Resource, SiteServer};
 use feedwright::run::{RunOptions, run};
+use feedwright_testsite::{Resource, SiteServer};
 
 /// The `per_host_delay` of the gap tests.
 const DELAY: Duration = Duration::from_millis(300);

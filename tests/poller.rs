@@ -7,8 +7,8 @@ use std::collections::HashSet;
 use chrono::Utc;
 use common::{Expected, Harness, expected, ids, title};
 use feedwright::config::Format;
-use feedwright::demo::Resource;
 use feedwright::publish::Written;
+use feedwright_testsite::Resource;
 
 /// Every section's feeds hold exactly the oracle's items, once each, newest first, with the
 /// right instants, titles and sources, in both formats.

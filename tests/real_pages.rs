@@ -9,11 +9,16 @@ use std::path::Path;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeZone};
 use feedwright::config::{Config, edit};
-use feedwright::extract::auto::{self, Kind};
-use feedwright::extract::{RawArticle, Wanted, extract_for_site, parse_document, plain_text};
-use feedwright::fetch::charset;
 use feedwright::learn::{Sample, learn};
-use feedwright::normalize::{self, time::Precision, time::TimeContext};
+use feedwright::normalize;
+use feedwright_extract::auto::{self, Kind};
+use feedwright_extract::charset;
+use feedwright_extract::document::parse_document;
+use feedwright_extract::link::canonical_link;
+use feedwright_extract::raw::RawArticle;
+use feedwright_extract::site::{Wanted, extract_for_site};
+use feedwright_extract::text::plain_text;
+use feedwright_extract::time::{self, Precision, TimeContext};
 use scraper::Html;
 use serde::Deserialize;
 use url::Url;
@@ -177,7 +182,7 @@ fn score_fields(label: &Label, article: Option<&RawArticle>, body_text: &str, sc
     }
     let found = article.and_then(|a| {
         let texts: Vec<&str> = a.published.iter().map(String::as_str).collect();
-        normalize::first_time_with_precision(&texts, &ctx(), &url)
+        time::first_with_precision(&texts, &ctx(), &url)
     });
     match (labelled_time(label), found) {
         (Some((expected, precision)), Some((at, shown))) => {
@@ -248,13 +253,13 @@ fn score_list(folder: &str, label: &Label, scores: &mut Scores) {
     let found: Vec<(String, Option<Url>)> = page
         .entries
         .iter()
-        .map(|e| (e.href.clone(), normalize::canonical_link(&url, &e.href)))
+        .map(|e| (e.href.clone(), canonical_link(&url, &e.href)))
         .collect();
     let first: Vec<&ListItem> = label.items.iter().take(5).collect();
     let hits = first
         .iter()
         .filter(|item| {
-            let wanted = normalize::canonical_link(&url, &item.link);
+            let wanted = canonical_link(&url, &item.link);
             found
                 .iter()
                 .any(|(raw, link)| *raw == item.link || (link.is_some() && *link == wanted))
@@ -275,7 +280,7 @@ fn score_list(folder: &str, label: &Label, scores: &mut Scores) {
 
 fn ctx() -> TimeContext<'static> {
     TimeContext {
-        tz: feedwright::normalize::zone::Zone::shanghai(),
+        tz: feedwright_extract::Zone::shanghai(),
         now: chrono::Utc::now(),
         format: None,
     }
@@ -423,7 +428,7 @@ fn learned_selectors_on_the_other_pages_of_each_site() {
         let mut pages_scored = 0;
         for (folder, label) in &pages[1..] {
             let html = page_text(folder, &label.file);
-            let extraction = extract_for_site(&html, &config.sites[0], Wanted::Article);
+            let extraction = extract_for_site(&html, &config.sites[0].rules, Wanted::Article);
             let article = extraction.extracted.article;
             let text = article
                 .as_ref()

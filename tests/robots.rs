@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use axum::http::StatusCode;
 use feedwright::config::Config;
-use feedwright::demo::{Resource, SiteServer};
 use feedwright::run::{RunOptions, RunReport, run};
+use feedwright_testsite::{Resource, SiteServer};
 
 /// The section's pages: a list and the two articles it links to.
 const PAGES: [&str; 3] = ["/list/", "/a/1.html", "/a/2.html"];

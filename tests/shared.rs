@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 
 use common::services::{Garage, Postgres};
 use feedwright::config::StateLocation;
-use feedwright::demo::SiteServer;
-use feedwright::demo::synthetic::Synthetic;
 use feedwright::run::{RunOptions, run};
+use feedwright_testsite::SiteServer;
+use feedwright_testsite::synthetic::Synthetic;
 use futures::TryStreamExt;
 use object_store::{ObjectStore, ObjectStoreExt};
 
@@ -84,8 +84,12 @@ async fn postgres_history_writes_the_same_feeds_as_sqlite() {
     let url = pg.database("same_feeds");
     let server = SiteServer::bundled().await.expect("the fixture server");
     let dir = tempfile::tempdir().expect("a temporary folder");
-    let mut on_sqlite = server.config(&dir.path().join("sqlite")).expect("config");
-    let mut on_pg = server.config(&dir.path().join("pg")).expect("config");
+    let mut on_sqlite =
+        feedwright::config::Config::from_yaml(&server.config_yaml(), &dir.path().join("sqlite"))
+            .expect("config");
+    let mut on_pg =
+        feedwright::config::Config::from_yaml(&server.config_yaml(), &dir.path().join("pg"))
+            .expect("config");
     on_pg.state = StateLocation::parse(&url, dir.path()).expect("a PostgreSQL URL");
     assert!(matches!(on_sqlite.state, StateLocation::Sqlite(_)));
     on_sqlite.fetch.per_host_delay = Duration::ZERO;

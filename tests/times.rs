@@ -5,8 +5,8 @@ mod common;
 
 use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, TimeZone, Utc};
 use feedwright::config::Config;
-use feedwright::demo::SiteServer;
 use feedwright::run::{RunOptions, run};
+use feedwright_testsite::SiteServer;
 
 const CONFIG: &str = r##"
 sites:

@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 
 use common::Harness;
 use feedwright::config::Config;
-use feedwright::demo::Resource;
-use feedwright::extract::auto::{self, Kind};
+use feedwright_extract::auto::{self, Kind};
+use feedwright_testsite::Resource;
 use proptest::prelude::*;
 use scraper::Html;
 
@@ -177,7 +177,7 @@ async fn extract_prints_an_article_a_list_and_refuses_a_shell() {
         ("/list.html".to_owned(), utf8(list)),
         ("/shell.html".to_owned(), Resource::html(NOTHING[3].1)),
     ];
-    let server = feedwright::demo::SiteServer::start(pages.into_iter().collect())
+    let server = feedwright_testsite::SiteServer::start(pages.into_iter().collect())
         .await
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -234,7 +234,7 @@ fn pathological_pages_finish() {
         "<div>".repeat(100_000),
         "</div>".repeat(100_000)
     );
-    let page = auto::extract(&feedwright::extract::parse_document(&nested));
+    let page = auto::extract(&feedwright_extract::document::parse_document(&nested));
     assert!(page.entries.is_empty());
 
     let huge = format!(

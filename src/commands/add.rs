@@ -8,9 +8,9 @@ use url::Url;
 use super::{CommandError, ExitStatus, Outcome};
 use crate::config::edit::{self, NewSection, NewSite};
 use crate::config::{Config, FetchSettings};
-use crate::extract::auto::{self, AutoPage};
 use crate::learn::{Choice, Sample, learn};
 use crate::zero_config::{ExtractError, Source, fetch_text};
+use feedwright_extract::auto::{self, AutoPage};
 
 /// A configuration to start from when the file does not exist yet.
 const NEW_CONFIG: &str = "\
@@ -88,7 +88,7 @@ pub async fn execute(args: AddArgs) -> Outcome {
         let (url, text, _) = fetch_text(&Source::Web(url.clone()), &fetch)
             .await
             .map_err(|e| CommandError::Add(Box::new(e.into())))?;
-        let document = crate::extract::parse_document(&text);
+        let document = feedwright_extract::document::parse_document(&text);
         let found = auto::extract(&document);
         if found.kind == auto::Kind::None {
             return Err(CommandError::Add(Box::new(

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use super::{CommandError, Outcome, report};
 use crate::config::{Output, StateLocation};
-use crate::demo::SiteServer;
+use crate::demo::DemoServer;
 use crate::run::{RunOptions, run};
 
 /// Serve bundled china.com-shaped pages on 127.0.0.1 and poll them into feeds (no network).
@@ -16,7 +16,7 @@ pub struct DemoArgs {
 }
 
 pub async fn execute(args: DemoArgs) -> Outcome {
-    let server = SiteServer::bundled()
+    let server = DemoServer::start()
         .await
         .map_err(|e| CommandError::system("cannot start the fixture server", e))?;
     let state = tempfile::tempdir().map_err(|e| {

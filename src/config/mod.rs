@@ -20,9 +20,9 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::normalize::zone::Zone;
+use feedwright_extract::Zone;
+pub use feedwright_extract::rules::{ArticleRules, Field, Fields, RelatedRules, SiteRules, Target};
 use schemars::JsonSchema;
-use scraper::Selector;
 use serde::Deserialize;
 use url::Url;
 
@@ -173,18 +173,11 @@ pub struct Site {
     pub id: String,
     pub title: String,
     pub timezone: Zone,
-    pub article: ArticleRules,
-    /// Selectors for the related/hot-news list of its pages (and the list of channel pages).
-    pub related: Option<RelatedRules>,
+    /// Its selectors: the article's, and those of the related/hot-news list of its pages (and
+    /// the list of its channel pages).
+    pub rules: SiteRules,
     pub follow: bool,
     pub sections: Vec<Section>,
-}
-
-impl Site {
-    /// True when the site has no selectors at all: zero-config extraction reads its pages.
-    pub fn is_zero_config(&self) -> bool {
-        self.article.title.is_empty() && self.related.is_none()
-    }
 }
 
 /// One feed: a set of start pages scraped with its site's rules.
@@ -205,46 +198,6 @@ impl Section {
     pub fn home(&self) -> Option<&Url> {
         self.link.as_deref().or(self.urls.first())
     }
-}
-
-/// Where a value is read from: the element's text, or one of its attributes.
-#[derive(Debug, Clone)]
-pub enum Target {
-    Text,
-    Attr(String),
-}
-
-/// One selector alternative: a CSS selector and what to read from the element it matches.
-#[derive(Debug, Clone)]
-pub struct Field {
-    pub selector: Selector,
-    pub target: Target,
-    /// The selector as the user wrote it, for messages.
-    pub source: String,
-}
-
-/// Alternatives for one value, tried in order: the first that matches wins.
-pub type Fields = Vec<Field>;
-
-/// Selectors for the article on a page.
-#[derive(Debug, Clone, Default)]
-pub struct ArticleRules {
-    pub title: Fields,
-    pub published: Fields,
-    pub published_format: Option<String>,
-    pub source: Fields,
-    pub body: Fields,
-}
-
-/// Selectors for a list of items (a hot list, or a channel page's list): the `related` key.
-#[derive(Debug, Clone)]
-pub struct RelatedRules {
-    pub item: Fields,
-    pub title: Fields,
-    pub link: Fields,
-    pub published: Fields,
-    pub published_format: Option<String>,
-    pub source: Fields,
 }
 
 impl Config {
@@ -444,7 +397,7 @@ sites:
             r#"title: "h1", published: "time@datetime""#,
         );
         let config = Config::from_yaml(&text, Path::new(".")).unwrap();
-        let field = &config.sites[0].article.published[0];
+        let field = &config.sites[0].rules.article.published[0];
         assert!(matches!(&field.target, Target::Attr(a) if a == "datetime"));
     }
 

@@ -201,6 +201,8 @@ pub(super) struct RawArticle {
     pub(super) published_format: Option<String>,
     pub(super) source: Option<OneOrMany>,
     pub(super) body: Option<OneOrMany>,
+    /// The link to the next page of an article split over several (`下一页`).
+    pub(super) next: Option<OneOrMany>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

@@ -8,16 +8,16 @@ use std::fmt::Write;
 use std::path::Path;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime};
-use scraper::Selector;
 use url::Url;
 
 use super::raw::{OneOrMany, RawArticle, RawConfig, RawFetch, RawRelated, RawSection, RawSite};
 use super::{
     ArticleRules, Config, DEFAULT_KEEP_DAYS, DEFAULT_MAX_ITEMS, FetchSettings, Field, Fields,
-    Format, Output, Problem, RelatedRules, STATE_VARIABLE, Section, Site, StateLocation, Target,
+    Format, Output, Problem, RelatedRules, STATE_VARIABLE, Section, Site, SiteRules, StateLocation,
+    Target,
 };
-use crate::normalize::zone::Zone;
 use crate::output;
+use feedwright_extract::Zone;
 
 /// A key path as problems name it: `sites[0].sections[1].urls[0]`.
 #[derive(Debug, Clone, Default)]
@@ -212,8 +212,7 @@ fn site(raw: RawSite, key: &Key, timezone: Zone, ids: &mut Ids, found: &mut Prob
         id,
         title,
         timezone,
-        article,
-        related,
+        rules: SiteRules { article, related },
         follow: raw.follow,
         sections,
     }
@@ -230,6 +229,12 @@ fn article(raw: RawArticle, key: &Key, found: &mut Problems) -> ArticleRules {
         ),
         source: fields(raw.source, &key.field("source"), Target::Text, found),
         body: fields(raw.body, &key.field("body"), Target::Text, found),
+        next: fields(
+            raw.next,
+            &key.field("next"),
+            Target::Attr("href".into()),
+            found,
+        ),
     }
 }
 
@@ -411,31 +416,9 @@ fn fields(raw: Option<OneOrMany>, key: &Key, target: Target, found: &mut Problem
 
 /// Compiles one `selector` or `selector@attribute` alternative.
 fn field(text: String, default_target: &Target, key: &Key, found: &mut Problems) -> Option<Field> {
-    let (css, target) = match text.rsplit_once('@') {
-        Some((css, attr)) if is_attribute_name(attr) => (css, Target::Attr(attr.to_owned())),
-        _ => (text.as_str(), default_target.clone()),
-    };
-    match Selector::parse(css) {
-        Ok(selector) => Some(Field {
-            selector,
-            target,
-            source: text,
-        }),
-        Err(e) => {
-            // scraper prefixes some errors with a note for its developers; the last line names
-            // the problem.
-            let why = e.to_string();
-            let why = why.lines().last().unwrap_or_default();
-            found.report(key, format!("invalid CSS selector {text:?}: {why}"));
-            None
-        }
-    }
-}
-
-fn is_attribute_name(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b':')
+    Field::parse(&text, default_target)
+        .map_err(|invalid| found.report(key, invalid.to_string()))
+        .ok()
 }
 
 #[cfg(test)]

@@ -5,9 +5,8 @@
 //! [`Fetcher::fetch`] sends one conditional GET ([`Validators`]), follows at most
 //! [`MAX_REDIRECTS`] redirects itself so that every target is checked against the caller's
 //! [`Scope`], retries timeouts, connection errors, 429 and 5xx with exponential backoff (honouring
-//! `Retry-After`), streams the body up to `max_body`, and decodes it with [`charset::decode`].
+//! `Retry-After`), streams the body up to `max_body`, and decodes it with [`feedwright_extract::charset::decode`].
 
-pub mod charset;
 pub mod robots;
 
 use std::collections::{HashMap, HashSet};
@@ -451,7 +450,7 @@ impl Fetcher {
             }
             body.extend_from_slice(&chunk);
         }
-        let decoded = charset::decode(&body, content_type.as_deref());
+        let decoded = feedwright_extract::charset::decode(&body, content_type.as_deref());
         if decoded.had_errors {
             tracing::warn!(%url, encoding = decoded.encoding.name(), "invalid bytes replaced while decoding");
         }

@@ -21,8 +21,8 @@ use url::Url;
 
 use crate::config::{Format, Section, Site};
 use crate::item::Item;
-use crate::normalize::xml_safe;
 use crate::output::{SiteFile, feed_name};
+use feedwright_extract::text::xml_safe;
 
 /// The stylesheet browsers apply to the XML feeds; written beside them.
 pub const FEED_XSL: &str = include_str!("../assets/feed.xsl");

@@ -9,10 +9,12 @@ use url::Url;
 
 use super::{Place, SectionError, SectionRun, Shared, State, store_error};
 use crate::config::{Section, Site};
-use crate::extract::{Wanted, extract_for_site};
 use crate::fetch::{Fetched, Page, Scope, Validators};
 use crate::item::{Sighting, Sightings, is_listed, worth_following};
-use crate::normalize::{self, time::TimeContext};
+use feedwright_extract::TimeContext;
+use feedwright_extract::site::{Wanted, extract_for_site};
+
+use crate::normalize;
 use crate::publish::FeedPlan;
 
 /// What a section's pages gave, and what recording and writing it need.
@@ -156,7 +158,7 @@ fn read_start_page(
     page: &Page,
     sightings: &mut Sightings,
 ) -> usize {
-    let found = extract_for_site(&page.text, site, Wanted::ArticleAndList);
+    let found = extract_for_site(&page.text, &site.rules, Wanted::ArticleAndList);
     let extracted = &found.extracted;
     let article_ctx = article_context(site, page);
     if let Some(story) = extracted
@@ -171,6 +173,7 @@ fn read_start_page(
     }
     let list_ctx = TimeContext {
         format: site
+            .rules
             .related
             .as_ref()
             .and_then(|r| r.published_format.as_deref()),
@@ -259,14 +262,14 @@ fn article_context<'a>(site: &'a Site, page: &Page) -> TimeContext<'a> {
     TimeContext {
         tz: site.timezone.clone(),
         now: page.fetched_at,
-        format: site.article.published_format.as_deref(),
+        format: site.rules.article.published_format.as_deref(),
     }
 }
 
 /// The article of a followed page, normalized, and the fields zero-config extraction filled.
 fn article_of(site: &Site, page: &Page) -> (Option<crate::item::Scraped>, Vec<&'static str>) {
     let ctx = article_context(site, page);
-    let found = extract_for_site(&page.text, site, Wanted::Article);
+    let found = extract_for_site(&page.text, &site.rules, Wanted::Article);
     let article = found
         .extracted
         .article

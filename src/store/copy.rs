@@ -168,9 +168,9 @@ fn read_row(row: &dyn Row, kinds: &[Kind]) -> Result<(String, Vec<Value>), DbErr
         .enumerate()
         .map(|(i, kind)| {
             Ok(match kind {
-                Kind::Text => Value::Text(row.text(i + 1)?),
-                Kind::Int => Value::Int(row.maybe_int(i + 1)?),
-                Kind::Flag => Value::Flag(row.flag(i + 1)?),
+                Text => Value::Text(row.text(i + 1)?),
+                Int => Value::Int(row.maybe_int(i + 1)?),
+                Flag => Value::Flag(row.flag(i + 1)?),
             })
         })
         .collect::<Result<_, DbError>>()?;

@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use feedwright::config::Config;
-use feedwright::demo::SiteServer;
 use feedwright::run::{RunOptions, RunReport, run};
+use feedwright_testsite::SiteServer;
 use rss::validation::Validate;
 
 pub const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
@@ -31,7 +31,8 @@ impl Harness {
             .await
             .expect("the fixture server starts");
         let dir = tempfile::tempdir().expect("a temporary folder");
-        let config = server.config(dir.path()).expect("the demo config is valid");
+        let config =
+            Config::from_yaml(&server.config_yaml(), dir.path()).expect("the demo config is valid");
         Harness {
             server,
             dir,

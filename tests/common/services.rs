@@ -165,7 +165,7 @@ impl Postgres {
         std::thread::spawn(move || {
             connect(&admin)
                 .and_then(|mut client| client.batch_execute(&sql))
-                .expect("a new database")
+                .expect("a new database");
         })
         .join()
         .expect("the database thread");

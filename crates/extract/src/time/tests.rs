@@ -340,7 +340,7 @@ mod roundtrip {
         fn machine_forms_read_as_the_scan_reads_them(
             at in instant(), offset in -12i32..14, form in 0usize..4,
         ) {
-            let zone = chrono::FixedOffset::east_opt(offset * 3600).unwrap();
+            let zone = FixedOffset::east_opt(offset * 3600).unwrap();
             let shown = at.with_timezone(&zone);
             let text = match form {
                 0 => shown.to_rfc3339(),
@@ -373,4 +373,30 @@ fn precision_is_what_the_text_shows_without_its_offset() {
     assert_eq!(Precision::of("1715305460"), Precision::Second);
     assert_eq!(Precision::of("2024年5月10日 9时5分"), Precision::Minute);
     assert_eq!(Precision::of("2024年5月10日 9时5分30秒"), Precision::Second);
+}
+
+#[test]
+fn a_day_is_made_as_precise_as_a_later_time_of_the_same_day() {
+    let ctx = TimeContext {
+        tz: Zone::shanghai(),
+        now: Utc::now(),
+        format: None,
+    };
+    let page = Url::parse("https://news.example/a.html").unwrap();
+    let shown = |texts: &[&str]| {
+        first_with_precision(texts, &ctx, &page).map(|(at, precision)| (at.to_rfc3339(), precision))
+    };
+    assert_eq!(
+        shown(&["2025-04-22", "2025-04-22T08:12:08.913Z"]),
+        Some(("2025-04-22T08:12:08.913+00:00".into(), Precision::Second))
+    );
+    // Another day, or nothing finer, leaves the day as shown.
+    assert_eq!(
+        shown(&["2025-04-22", "2025-04-22T20:12:08Z"]),
+        Some(("2025-04-22T00:00:00+08:00".into(), Precision::Day))
+    );
+    assert_eq!(
+        shown(&["2025-04-22 16:12", "2025-04-22T08:12:08Z"]),
+        Some(("2025-04-22T16:12:00+08:00".into(), Precision::Minute))
+    );
 }

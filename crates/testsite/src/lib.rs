@@ -1,16 +1,14 @@
-//! `feedwright demo`: a bundled snapshot of china.com-shaped pages, served on 127.0.0.1 and
-//! polled into feeds, so the whole job can be seen working without a network.
+//! The loopback site of feedwright's tests and benchmarks (never part of the product).
 //!
 //! [`SiteServer`] is a small, real HTTP server (axum) over an in-memory map of pages: it answers
 //! `If-None-Match` with 304, counts requests, notes when each one arrived and how many it was
-//! answering at once, and lets its pages change while it runs. The test suite uses it as its
-//! loopback site.
+//! answering at once, and lets its pages change while it runs. [`bundled_pages`] are the
+//! china.com-shaped fixture pages of `tests/fixtures/site`, [`synthetic`] a site of any size.
 
 pub mod synthetic;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -22,13 +20,11 @@ use axum::response::Response;
 use include_dir::{Dir, include_dir};
 use url::Url;
 
-use crate::config::{Config, ConfigError};
-
 /// The fixture site: china.com-shaped pages (see `tests/fixtures/README.md`).
-static SITE: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/tests/fixtures/site");
+static SITE: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../../tests/fixtures/site");
 
-/// The demo's configuration; `{base}` stands for the server's address.
-pub const DEMO_CONFIG: &str = include_str!("../../tests/fixtures/demo.yaml");
+/// The configuration of the fixture site; `{base}` stands for the server's address.
+pub const DEMO_CONFIG: &str = include_str!("../../../tests/fixtures/demo.yaml");
 
 /// One resource of the site.
 #[derive(Debug, Clone)]
@@ -210,9 +206,9 @@ impl SiteServer {
         self.state.max_in_flight.load(Ordering::SeqCst)
     }
 
-    /// The demo configuration pointed at this server, with relative paths under `base_dir`.
-    pub fn config(&self, base_dir: &Path) -> Result<Config, ConfigError> {
-        Config::from_yaml(&DEMO_CONFIG.replace("{base}", &self.base()), base_dir)
+    /// The fixture site's configuration pointed at this server.
+    pub fn config_yaml(&self) -> String {
+        DEMO_CONFIG.replace("{base}", &self.base())
     }
 }
 

@@ -22,18 +22,26 @@ const META_PRESCAN_BYTES: usize = 2048;
 /// Where the encoding of a page came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Declared {
+    /// The `Content-Type` header's charset.
     Header,
+    /// A `<meta>` declaration.
     Meta,
+    /// A byte order mark.
     Bom,
+    /// Guessed from the bytes.
     Detected,
+    /// Nothing said: UTF-8.
     Default,
 }
 
 /// A decoded page body.
 #[derive(Debug)]
 pub struct Decoded {
+    /// The page's text.
     pub text: String,
+    /// The encoding it was decoded from.
     pub encoding: &'static Encoding,
+    /// Where that encoding came from.
     pub declared: Declared,
     /// True when some bytes were invalid in the encoding and were replaced.
     pub had_errors: bool,

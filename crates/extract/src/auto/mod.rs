@@ -11,15 +11,19 @@
 //! and enough prose is an article (its lists are its related news); a page with lists and no
 //! article is a list page; anything else is neither. Nothing here is specific to a site.
 
-pub mod body;
-pub mod byline;
-pub mod dom;
-pub mod list;
-pub mod title;
+mod body;
+mod byline;
+mod dom;
+mod list;
+mod title;
+
+pub use byline::first_time as byline_time;
 
 use scraper::{ElementRef, Html};
 
-use super::{RawArticle, RawEntry, body_html_without, metadata_times};
+use crate::metadata::metadata_times;
+use crate::raw::{RawArticle, RawEntry};
+use crate::text::body_html_without;
 use dom::Dom;
 
 /// Elements scored at most: a pathological page is cut there.
@@ -28,7 +32,9 @@ const MAX_ELEMENTS: usize = 60_000;
 /// What kind of page it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
+    /// A headline, and a body however short.
     Article,
+    /// Lists of stories and no article.
     List,
     /// Neither an article nor a list: a login wall, an error page, an empty shell.
     None,
@@ -37,7 +43,9 @@ pub enum Kind {
 /// Everything zero-config extraction found on a page.
 #[derive(Debug, Clone)]
 pub struct AutoPage {
+    /// What kind of page it is.
     pub kind: Kind,
+    /// The article, on an article page.
     pub article: Option<RawArticle>,
     /// The page's list entries: the related news of an article, the items of a list page.
     pub entries: Vec<RawEntry>,
@@ -49,16 +57,22 @@ pub struct AutoPage {
 /// Where zero-config extraction found things in the document.
 #[derive(Debug, Clone, Default)]
 pub struct Places {
+    /// The headline's element.
     pub headline: Option<ego_tree::NodeId>,
+    /// The body's element.
     pub body: Option<ego_tree::NodeId>,
+    /// Each entry's link element and the list item holding it.
     pub entries: Vec<(ego_tree::NodeId, ego_tree::NodeId)>,
 }
 
 /// The page's own metadata.
 #[derive(Debug, Default, Clone)]
 pub struct Meta {
+    /// `<title>`.
     pub title: Option<String>,
+    /// `og:title`.
     pub og_title: Option<String>,
+    /// `og:image`.
     pub image: Option<String>,
 }
 
@@ -185,7 +199,7 @@ fn article(
         .map(|h| byline::between(dom, dom.elements[h].text_end, prose_start(dom, body)))
         .or_else(|| Some(byline::before(dom, body_element.text_start)));
     let after_body = byline::after(dom, body_element.text_end);
-    let byline = after_headline.clone().unwrap_or_default();
+    let byline = after_headline.unwrap_or_default();
     let mut published: Vec<String> = byline.published.into_iter().collect();
     published.extend(metadata_times(document));
     published.extend(after_body.published);

@@ -4,7 +4,7 @@
 
 use super::byline;
 use super::dom::Dom;
-use crate::extract::RawEntry;
+use crate::raw::RawEntry;
 
 /// A headline is at least this many characters …
 const MIN_TITLE_CHARS: usize = 6;

@@ -14,8 +14,9 @@ use chrono::{
     TimeZone, Utc,
 };
 use regex::{Captures, Regex, RegexSet};
+use url::Url;
 
-use super::zone::Zone;
+use crate::zone::Zone;
 
 /// How far ahead of the fetch a time may be before it is taken for a misreading.
 pub const MAX_FUTURE: Duration = Duration::days(1);
@@ -31,14 +32,29 @@ pub struct TimeContext<'a> {
     pub format: Option<&'a str>,
 }
 
+impl<'a> TimeContext<'a> {
+    /// Times read in `tz`, against a fetch at `now`, with no pinned format.
+    pub fn new(tz: Zone, now: DateTime<Utc>) -> TimeContext<'a> {
+        TimeContext {
+            tz,
+            now,
+            format: None,
+        }
+    }
+}
+
 /// A text in which no usable time was found.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TimeError {
     #[error("no time found in {0:?}")]
+    /// Nothing in the text reads as a time.
     NotFound(String),
     #[error("{text:?} reads as {at}, more than a day after the fetch")]
+    /// The text reads as a time too far after the fetch to be a publication time.
     InFuture {
+        /// The text.
         text: String,
+        /// The time it reads as.
         at: DateTime<FixedOffset>,
     },
 }
@@ -65,10 +81,14 @@ pub fn parse(text: &str, ctx: &TimeContext<'_>) -> Result<DateTime<FixedOffset>,
 }
 
 /// How precise a time is as the page writes it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Precision {
+    /// A date.
     Day,
+    /// A date and a time to the minute.
     Minute,
+    /// A date and a time to the second.
     Second,
 }
 
@@ -455,6 +475,53 @@ fn read_day_word(caps: &Captures<'_>) -> Option<Found> {
         days,
         time: read_time(caps)?,
     })
+}
+
+/// The first readable time among `texts` (candidates, best first) with the precision its text
+/// shows, logging the ones that could not be read, with the page they come from.
+pub fn first_with_precision(
+    texts: &[&str],
+    ctx: &TimeContext<'_>,
+    page: &Url,
+) -> Option<(DateTime<FixedOffset>, Precision)> {
+    let mut last_error = None;
+    for (index, text) in texts.iter().enumerate() {
+        match parse(text, ctx) {
+            Ok(at) => {
+                return Some(refined((at, Precision::of(text)), &texts[index + 1..], ctx));
+            }
+            Err(error) => {
+                if let TimeError::InFuture { .. } = error {
+                    tracing::warn!(url = %page, %error, "time ignored");
+                }
+                last_error = Some(error);
+            }
+        }
+    }
+    if let Some(error) = last_error {
+        tracing::warn!(url = %page, %error, "no usable time");
+    }
+    None
+}
+
+/// A time the page shows only to the day, made as precise as a later candidate of the same
+/// local day (a byline's date and the metadata's full time).
+fn refined(
+    found: (DateTime<FixedOffset>, Precision),
+    later: &[&str],
+    ctx: &TimeContext<'_>,
+) -> (DateTime<FixedOffset>, Precision) {
+    if found.1 != Precision::Day {
+        return found;
+    }
+    let day = found.0.with_timezone(&ctx.tz).date_naive();
+    later
+        .iter()
+        .filter_map(|text| Some((parse(text, ctx).ok()?, Precision::of(text))))
+        .find(|(at, precision)| {
+            *precision > Precision::Day && at.with_timezone(&ctx.tz).date_naive() == day
+        })
+        .unwrap_or(found)
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use std::cell::RefCell;
 use ammonia::{Builder, UrlRelative};
 use url::Url;
 
-use super::xml_safe;
+use crate::text::xml_safe;
 
 thread_local! {
     /// The allowlist, built once per thread: building it costs as much as sanitizing a body.

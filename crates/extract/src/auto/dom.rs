@@ -333,7 +333,7 @@ impl<'a> Dom<'a> {
         let pieces = self.texts[element.text_start..element.text_end]
             .iter()
             .map(|t| t.text);
-        crate::extract::collapse_whitespace(&pieces.collect::<Vec<_>>().join(" "))
+        crate::text::collapse_whitespace(&pieces.collect::<Vec<_>>().join(" "))
     }
 
     /// The visible text of element `index` outside its links.
@@ -343,7 +343,7 @@ impl<'a> Dom<'a> {
             .iter()
             .filter(|t| !t.in_link)
             .map(|t| t.text);
-        crate::extract::collapse_whitespace(&pieces.collect::<Vec<_>>().join(" "))
+        crate::text::collapse_whitespace(&pieces.collect::<Vec<_>>().join(" "))
     }
 
     /// The nearest block holding text run `text`.

@@ -3,7 +3,7 @@
 //! suffixes.
 
 use super::dom::Dom;
-use crate::extract::collapse_whitespace;
+use crate::text::collapse_whitespace;
 
 /// Headings longer than this are not headlines (a paragraph in an `h2`).
 const MAX_TITLE_CHARS: usize = 120;

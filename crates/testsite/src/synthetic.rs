@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use super::Resource;
+use crate::Resource;
 
 /// The site's shape.
 #[derive(Debug, Clone, Copy)]

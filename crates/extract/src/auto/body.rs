@@ -319,7 +319,7 @@ fn text_of(dom: &Dom<'_>, body: usize) -> String {
             out.push('\n');
         }
         last_block = Some(block);
-        out.push_str(&crate::extract::collapse_whitespace(piece.text));
+        out.push_str(&crate::text::collapse_whitespace(piece.text));
     }
     out.trim().to_owned()
 }
