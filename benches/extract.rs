@@ -137,7 +137,7 @@ fn main() {
             let decoded = Instant::now();
             let document = Html::parse_document(&text);
             let parsed = Instant::now();
-            let found = auto::extract(&document);
+            let found = auto::extract(&document, &url);
             let extracted = Instant::now();
             let page = feedwright_extract::extract(&text, &url, &ctx);
             let whole = Instant::now();

@@ -115,7 +115,7 @@ pub async fn preview(
             .and_then(|l| l.published_format.as_deref()),
         ..ctx.clone()
     };
-    let found = extract_for_site(&page.text, &site.rules, Wanted::ArticleAndList);
+    let found = extract_for_site(&page.text, &page.url, &site.rules, Wanted::ArticleAndList);
     let extracted = found.extracted;
     let article = extracted.article.as_ref();
     let article_story = article.and_then(|a| normalize::article(a, &page.url, &ctx));

@@ -7,7 +7,7 @@ mod corpus;
 
 use std::path::Path;
 
-use corpus::{Label, Scores, corpus, labels, page_text, score_fields, score_page};
+use corpus::{Label, Scores, corpus, labels, page_text, page_url, score_fields, score_page};
 use feedwright::config::{Config, edit};
 use feedwright::learn::{Sample, learn};
 use feedwright_extract::auto;
@@ -40,7 +40,7 @@ fn learned_selectors_on_the_other_pages_of_each_site() {
         pages.sort_by(|a, b| a.1.file.cmp(&b.1.file));
         let (teacher_folder, teacher) = &pages[0];
         let document = parse_document(&page_text(teacher_folder, &teacher.file));
-        let found = auto::extract(&document);
+        let found = auto::extract(&document, &page_url(teacher));
         let learned = learn(&[Sample {
             document: &document,
             found: &found,
@@ -69,7 +69,12 @@ fn learned_selectors_on_the_other_pages_of_each_site() {
         let mut pages_scored = 0;
         for (folder, label) in &pages[1..] {
             let html = page_text(folder, &label.file);
-            let extraction = extract_for_site(&html, &config.sites[0].rules, Wanted::Article);
+            let extraction = extract_for_site(
+                &html,
+                &page_url(label),
+                &config.sites[0].rules,
+                Wanted::Article,
+            );
             let article = extraction.extracted.article;
             let text = article
                 .as_ref()

@@ -126,6 +126,11 @@ async fn a_selector_that_matches_nothing_falls_back_and_is_counted() {
     );
 }
 
+/// Where the test pages are said to come from.
+fn page_url() -> url::Url {
+    url::Url::parse("https://news.example.com/2024/0506/index.html").expect("a URL")
+}
+
 /// Pages that hold neither an article nor a list.
 const NOTHING: [(&str, &str); 5] = [
     (
@@ -150,7 +155,7 @@ const NOTHING: [(&str, &str); 5] = [
 #[test]
 fn pages_with_nothing_give_nothing() {
     for (what, html) in NOTHING {
-        let page = auto::extract(&Html::parse_document(html));
+        let page = auto::extract(&Html::parse_document(html), &page_url());
         assert_eq!(page.kind, Kind::None, "{what}");
         assert!(page.article.is_none() && page.entries.is_empty(), "{what}");
     }
@@ -234,14 +239,17 @@ fn pathological_pages_finish() {
         "<div>".repeat(100_000),
         "</div>".repeat(100_000)
     );
-    let page = auto::extract(&feedwright_extract::document::parse_document(&nested));
+    let page = auto::extract(
+        &feedwright_extract::document::parse_document(&nested),
+        &page_url(),
+    );
     assert!(page.entries.is_empty());
 
     let huge = format!(
         "<html><head><title>很长很长的文章_网站</title></head><body><h1>很长很长的文章</h1><p>{}</p></body></html>",
         "很长的一段文字，".repeat(350_000)
     );
-    let page = auto::extract(&Html::parse_document(&huge));
+    let page = auto::extract(&Html::parse_document(&huge), &page_url());
     assert_eq!(page.kind, Kind::Article);
 
     let links: String = (0..50_000)
@@ -249,7 +257,7 @@ fn pathological_pages_finish() {
         .collect();
     let many =
         format!("<html><head><title>滚动新闻</title></head><body><ul>{links}</ul></body></html>");
-    let page = auto::extract(&Html::parse_document(&many));
+    let page = auto::extract(&Html::parse_document(&many), &page_url());
     assert_eq!(page.kind, Kind::List);
     // Scoring stops at 60,000 elements: the entries up to there are found, in order.
     assert!(page.entries.len() > 25_000, "{}", page.entries.len());
@@ -263,7 +271,7 @@ proptest! {
     fn tag_soup_never_panics_nor_gives_an_empty_title(
         soup in r#"(<(h1|h2|div|p|ul|li|a|span|table|td|title|script)( class="title"| href="/a/20240506[0-9]{2}.html"| style="display:none")?>|</(h1|h2|div|p|ul|li|a|span|table|td|title|script)>|[^<]{0,24}|2024-05-06 09:05|来源：新华社|。，){0,60}"#
     ) {
-        let page = auto::extract(&Html::parse_document(&soup));
+        let page = auto::extract(&Html::parse_document(&soup), &page_url());
         if let Some(article) = &page.article {
             prop_assert!(!article.title.trim().is_empty());
         }

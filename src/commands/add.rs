@@ -89,7 +89,7 @@ pub async fn execute(args: AddArgs) -> Outcome {
             .await
             .map_err(|e| CommandError::Add(Box::new(e.into())))?;
         let document = feedwright_extract::document::parse_document(&text);
-        let found = auto::extract(&document);
+        let found = auto::extract(&document, &url);
         if found.kind == auto::Kind::None {
             return Err(CommandError::Add(Box::new(
                 ExtractError::Nothing { url }.into(),

@@ -158,7 +158,7 @@ fn read_start_page(
     page: &Page,
     sightings: &mut Sightings,
 ) -> usize {
-    let found = extract_for_site(&page.text, &site.rules, Wanted::ArticleAndList);
+    let found = extract_for_site(&page.text, &page.url, &site.rules, Wanted::ArticleAndList);
     let extracted = &found.extracted;
     let article_ctx = article_context(site, page);
     if let Some(story) = extracted
@@ -269,7 +269,7 @@ fn article_context<'a>(site: &'a Site, page: &Page) -> TimeContext<'a> {
 /// The article of a followed page, normalized, and the fields zero-config extraction filled.
 fn article_of(site: &Site, page: &Page) -> (Option<crate::item::Scraped>, Vec<&'static str>) {
     let ctx = article_context(site, page);
-    let found = extract_for_site(&page.text, &site.rules, Wanted::Article);
+    let found = extract_for_site(&page.text, &page.url, &site.rules, Wanted::Article);
     let article = found
         .extracted
         .article

@@ -93,7 +93,7 @@ pub struct Page {
 /// assert_eq!(page.source.as_deref(), Some("新华社"));
 /// ```
 pub fn extract(html: &str, url: &Url, ctx: &TimeContext<'_>) -> Option<Page> {
-    let found = auto::extract(&parse_document(html));
+    let found = auto::extract(&parse_document(html), url);
     let kind = match found.kind {
         Kind::Article => PageKind::Article,
         Kind::List => PageKind::List,

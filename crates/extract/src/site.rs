@@ -1,6 +1,8 @@
 //! A site's page through its selectors, with zero-config extraction where they have nothing to
 //! say: the fallback policy.
 
+use url::Url;
+
 use crate::auto;
 use crate::document::parse_document;
 use crate::raw::{Extracted, RawArticle};
@@ -26,18 +28,18 @@ pub enum Wanted {
     Article,
 }
 
-/// Extracts a page of a site: with its selectors where it has them, with zero-config
+/// Extracts the page at `url` of a site: with its selectors where it has them, with zero-config
 /// extraction where it has none (no `article` or `related` rules at all, or none for one of
 /// the article's time, source and body) and, field by field, where its selectors match nothing
 /// on this page (a fallback, counted). A start page on which the list rules find entries and
 /// the article rules no title is a channel page: no article is looked for there.
-pub fn extract_for_site(html: &str, site: &SiteRules, wanted: Wanted) -> SiteExtraction {
+pub fn extract_for_site(html: &str, url: &Url, site: &SiteRules, wanted: Wanted) -> SiteExtraction {
     let document = parse_document(html);
     let root = document.root_element();
     let (article, related) = (&site.article, site.related.as_ref());
     let zero_config = site.is_zero_config();
     let auto = std::cell::OnceCell::new();
-    let auto = || auto.get_or_init(|| auto::extract(&document));
+    let auto = || auto.get_or_init(|| auto::extract(&document, url));
     let mut fallbacks = Vec::new();
     let listed = match related {
         Some(rules) if wanted == Wanted::ArticleAndList && !zero_config => {

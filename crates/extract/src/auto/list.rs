@@ -1,9 +1,16 @@
 //! Lists of news: repeated siblings (list items, rows, boxes) that each hold one link whose
 //! text reads as a headline, on URLs that look like articles. Navigation, breadcrumbs, tag
 //! clouds, footers and pagers have short link texts or too few entries, and are not lists.
+//! Of the lists found, those that are not news ([`super::news`]) are dropped, and so is every
+//! entry that does not lead to a story ([`super::links`]); titles lose the ranks, counters,
+//! times and labels that cards and rankings show inside their links.
+
+use url::Url;
 
 use super::byline;
 use super::dom::Dom;
+use super::links::{Address, PageSite};
+use super::news;
 use crate::raw::RawEntry;
 
 /// A headline is at least this many characters …
@@ -14,19 +21,38 @@ const MAX_TITLE_CHARS: usize = 80;
 const MAX_ITEM_CHARS: u32 = 600;
 /// A list has at least this many entries.
 const MIN_ENTRIES: usize = 3;
+/// A list with at least this many footer or service entries is a footer.
+const MAX_SERVICE_ENTRIES: usize = 2;
+/// Share of advertisement-dressed entries from which a list is an advertising box.
+const MAX_AD_SHARE: f32 = 0.3;
+/// Share of a list's entries on the page's own site below which it is another site's box
+/// (partners, advertisers), when the page has lists of its own.
+const MIN_HOME_SHARE: f32 = 0.2;
 
-/// A link with a headline's length of text.
+/// A link with a headline's length of text, and where it leads.
 struct Link {
     index: usize,
     title: String,
     chars: usize,
+    url: Url,
+    /// A time written inside the link (a card's date).
+    time: Option<String>,
 }
 
 /// One entry found: its link element, the item holding it and what it says.
 struct Found {
     link: usize,
     item: usize,
+    url: Url,
     entry: RawEntry,
+    /// The item says more than its link: a time, or an excerpt.
+    described: bool,
+}
+
+/// A list: its element and its entries.
+struct List {
+    parent: usize,
+    entries: Vec<Found>,
 }
 
 /// An entry and where it stands on the page.
@@ -39,60 +65,71 @@ pub struct Listed {
     pub item: ego_tree::NodeId,
 }
 
-/// The news entries of every list on the page outside `skip` (an index range, the article's
-/// body), in page order, each link once.
-pub fn entries(dom: &Dom<'_>, skip: Option<(usize, usize)>) -> Vec<Listed> {
-    // Every link whose text reads as a headline, with that text, worked out once.
-    let links: Vec<Link> = dom
+/// Where the article stands: its elements (`from..to`) without the noise inside them (link
+/// lists, asides), which may hold its related news.
+#[derive(Debug, Clone, Default)]
+pub struct ArticleSpan {
+    pub from: usize,
+    pub to: usize,
+    pub noise: Vec<(usize, usize)>,
+}
+
+impl ArticleSpan {
+    /// True when element `index` is part of the article's own text.
+    fn holds(&self, index: usize) -> bool {
+        (self.from..self.to).contains(&index)
+            && !self
+                .noise
+                .iter()
+                .any(|&(from, to)| (from..to).contains(&index))
+    }
+}
+
+/// The news entries of every news list on the page outside the article's own text, in page
+/// order, each story once.
+pub fn entries(dom: &Dom<'_>, article: Option<&ArticleSpan>, site: &PageSite) -> Vec<Listed> {
+    // A list inside the article's text is its related news when it holds no prose.
+    let in_text = |i: usize| article.is_some_and(|a| a.holds(i)) && dom.elements[i].prose > 0;
+    let links = headline_links(dom, site);
+    let lists: Vec<List> = dom
         .elements
         .iter()
         .enumerate()
-        .filter(|(i, e)| {
-            e.el.value().name() == "a"
-                && !e.hidden
-                && skip.is_none_or(|(from, to)| *i < from || *i >= to)
-                && e.el.value().attr("href").is_some_and(is_followable)
+        .filter(|(_, e)| !e.hidden && e.links >= MIN_ENTRIES as u32)
+        .flat_map(|(parent, _)| lists_at(dom, parent, &links, site, in_text(parent)))
+        .filter(|list| is_news(dom, list))
+        .collect();
+    let home = |list: &List| {
+        let home = list.entries.iter().filter(|f| site.is_home(&f.url)).count();
+        home as f32 / list.entries.len().max(1) as f32
+    };
+    let page_has_own_lists = lists.iter().any(|l| home(l) >= 0.5);
+    let mut found: Vec<Found> = lists
+        .into_iter()
+        .filter(|l| !page_has_own_lists || home(l) >= MIN_HOME_SHARE || is_described(l))
+        .flat_map(|list| {
+            let headlines = is_headline_list(&list);
+            without_ranks(list.entries)
+                .into_iter()
+                .filter(move |f| match site.address(&f.url) {
+                    Address::Story => true,
+                    // An address that says nothing is a story in a list of headlines.
+                    Address::Unknown => headlines && is_headline(&f.entry.title),
+                    Address::Other => false,
+                })
         })
-        .filter_map(|(index, _)| {
-            let headline = |title: String| {
-                let chars = title.chars().count();
-                (MIN_TITLE_CHARS..=MAX_TITLE_CHARS)
-                    .contains(&chars)
-                    .then_some(Link {
-                        index,
-                        title,
-                        chars,
-                    })
-            };
-            // A card (one link around a time, a heading and an excerpt) is titled by its
-            // heading.
-            headline(dom.text(index)).or_else(|| {
-                (index + 1..dom.elements[index].end)
-                    .find(|&inner| {
-                        matches!(
-                            dom.elements[inner].el.value().name(),
-                            "h1" | "h2" | "h3" | "h4" | "h5" | "h6"
-                        )
-                    })
-                    .and_then(|heading| headline(dom.text(heading)))
-            })
+        .filter(|f| {
+            !news::is_service_title(&f.entry.title)
+                && !news::is_ad_title(&f.entry.title)
+                && !news::is_quote(&f.entry.title)
+                && f.entry.title.chars().count() >= MIN_TITLE_CHARS
         })
         .collect();
-    let mut found: Vec<Found> = Vec::new();
-    for (parent, element) in dom.elements.iter().enumerate() {
-        if element.hidden || element.links < MIN_ENTRIES as u32 {
-            continue;
-        }
-        if skip.is_some_and(|(from, to)| parent >= from && parent < to) {
-            continue;
-        }
-        found.extend(list_at(dom, parent, &links));
-    }
     found.sort_by_key(|f| f.link);
     let mut seen = std::collections::HashSet::new();
     found
         .into_iter()
-        .filter(|f| seen.insert(f.entry.href.clone()))
+        .filter(|f| seen.insert(f.url.clone()))
         .map(|f| Listed {
             link: dom.elements[f.link].el.id(),
             item: dom.elements[f.item].el.id(),
@@ -101,34 +138,318 @@ pub fn entries(dom: &Dom<'_>, skip: Option<(usize, usize)>) -> Vec<Listed> {
         .collect()
 }
 
-/// The entries of the list whose items are `parent`'s children, if they make a news list.
-fn list_at(dom: &Dom<'_>, parent: usize, links: &[Link]) -> Vec<Found> {
+/// Characters of text beside an entry's link from which it is an excerpt.
+const MIN_EXCERPT_CHARS: usize = 20;
+
+/// True when most of a list's entries come with a time or an excerpt, as news does and
+/// advertising and partners' links do not.
+fn is_described(list: &List) -> bool {
+    let described = list.entries.iter().filter(|f| f.described).count();
+    described * 2 >= list.entries.len()
+}
+
+/// Characters from which an entry's title reads as a headline rather than a name or a label.
+const HEADLINE_CHARS: usize = 12;
+
+/// True when a title is a headline's length.
+fn is_headline(title: &str) -> bool {
+    title.chars().count() >= HEADLINE_CHARS
+}
+
+/// True when most of a list's entries are headlines.
+fn is_headline_list(list: &List) -> bool {
+    let headlines = list
+        .entries
+        .iter()
+        .filter(|f| is_headline(&f.entry.title))
+        .count();
+    headlines * 10 >= list.entries.len() * 7
+}
+
+/// True when a list is news: not in the page's footer, menus or advertising, not a list of
+/// licences and services, not dressed as advertising.
+fn is_news(dom: &Dom<'_>, list: &List) -> bool {
+    let count =
+        |test: fn(&str) -> bool| list.entries.iter().filter(|f| test(&f.entry.title)).count();
+    let ads = count(news::is_ad_title) as f32 / list.entries.len().max(1) as f32;
+    !news::in_chrome(dom, list.parent)
+        && count(news::is_service_title) < MAX_SERVICE_ENTRIES
+        && ads < MAX_AD_SHARE
+}
+
+/// Every visible link whose text reads as a headline, with that text and where it leads,
+/// worked out once.
+fn headline_links(dom: &Dom<'_>, site: &PageSite) -> Vec<Link> {
+    dom.elements
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.el.value().name() == "a" && !e.hidden)
+        .filter_map(|(index, e)| {
+            let url = site.resolve(e.el.value().attr("href").filter(|h| is_followable(h))?)?;
+            let (title, time) = link_title(dom, index);
+            let chars = title.chars().count();
+            (MIN_TITLE_CHARS..=MAX_TITLE_CHARS)
+                .contains(&chars)
+                .then_some(Link {
+                    index,
+                    title,
+                    chars,
+                    url,
+                    time,
+                })
+        })
+        .collect()
+}
+
+/// The headline a link shows, and a time it shows with it. A card (one link around a time, a
+/// heading and an excerpt) is titled by its heading; otherwise the link's text runs are the
+/// title, without the ranks, counters, times and labels at either end.
+fn link_title(dom: &Dom<'_>, index: usize) -> (String, Option<String>) {
+    let element = &dom.elements[index];
+    if let Some(heading) = (index + 1..element.end).find(|&inner| {
+        matches!(
+            dom.elements[inner].el.value().name(),
+            "h1" | "h2" | "h3" | "h4" | "h5" | "h6"
+        )
+    }) {
+        return (clean_title(&dom.text(heading)), None);
+    }
+    let mut runs: Vec<&str> = dom.texts[element.text_start..element.text_end]
+        .iter()
+        .map(|t| t.text.trim())
+        .filter(|t| !t.is_empty())
+        .collect();
+    let mut time = None;
+    let mut strip = |run: &str| {
+        if is_time_run(run) {
+            time.get_or_insert_with(|| run.to_owned());
+            true
+        } else {
+            is_decoration(run)
+        }
+    };
+    while runs.len() > 1 && strip(runs[0]) {
+        runs.remove(0);
+    }
+    while runs.len() > 1 && runs.last().is_some_and(|run| strip(run)) {
+        runs.pop();
+    }
+    let joined = crate::text::collapse_whitespace(&runs.join(" "));
+    (clean_title(&joined), time)
+}
+
+/// True when a run of text is only a time or a date (`04-23 07:37`, `2019-08-06 15:09:13`,
+/// `13/02/2022`, `3小时前`).
+fn is_time_run(run: &str) -> bool {
+    let digits = run.chars().filter(char::is_ascii_digit).count();
+    let time_like = run
+        .chars()
+        .all(|c| c.is_ascii_digit() || "-/:.年月日号时分秒 ".contains(c));
+    (digits >= 2
+        && time_like
+        && byline::first_time(run)
+            .or_else(|| short_time(run))
+            .is_some())
+        || short_time(run).is_some_and(|t| t.chars().count() * 10 >= run.chars().count() * 8)
+}
+
+/// Labels that cards and players put beside a headline inside its link.
+const LABELS: [&str; 12] = [
+    "收看", "收听", "播放", "视频", "音频", "广告", "原文", "详细", "全文", "详情", "专题", "推广",
+];
+
+/// True when a run of text is a rank, a counter or a label rather than part of a headline:
+/// `3`, `( 48503 )`, `12图`, `0 评`, `收看 05:02`, `[详细]`.
+fn is_decoration(run: &str) -> bool {
+    let bare: String = run
+        .chars()
+        .filter(|c| {
+            !c.is_whitespace()
+                && !matches!(
+                    c,
+                    '[' | ']'
+                        | '【'
+                        | '】'
+                        | '('
+                        | ')'
+                        | '（'
+                        | '）'
+                        | ':'
+                        | '：'
+                        | ','
+                        | '，'
+                        | '|'
+                        | '/'
+                        | '·'
+                        | '.'
+                )
+        })
+        .collect();
+    let without_digits = bare.trim_start_matches(|c: char| c.is_ascii_digit());
+    bare.is_empty()
+        || without_digits.is_empty()
+        || [
+            "图",
+            "评",
+            "评论",
+            "条评论",
+            "阅读",
+            "次阅读",
+            "人阅读",
+            "赞",
+        ]
+        .contains(&without_digits)
+        || LABELS.iter().any(|label| {
+            bare.strip_prefix(label)
+                .is_some_and(|rest| rest.chars().all(|c| c.is_ascii_digit()))
+        })
+}
+
+/// Marks that open an entry's text without being part of its headline.
+const LEADING_MARKS: [char; 10] = ['>', '»', '·', '•', '▪', '*', '▶', '►', '-', '|'];
+
+/// A headline without the marks, dates, counters and labels that lists write into it:
+/// `> 标题`, `13/02/2022 标题`, `标题 2020-09-27`, `标题 ( 48503 )`, `标题[详细]`.
+fn clean_title(text: &str) -> String {
+    let mut title = text
+        .trim()
+        .trim_start_matches(|c: char| LEADING_MARKS.contains(&c) || c.is_whitespace())
+        .to_owned();
+    for marker in ["[详细]", "[全文]", "[详情]", ">>", "»"] {
+        if let Some(kept) = title.strip_suffix(marker) {
+            title = kept.trim_end().to_owned();
+        }
+    }
+    if let Some(open) = title.rfind(['(', '（']) {
+        let counter = &title[open..];
+        let inner = counter
+            .trim_matches(|c: char| matches!(c, '(' | ')' | '（' | '）') || c.is_whitespace());
+        if !inner.is_empty()
+            && inner.chars().all(|c| c.is_ascii_digit())
+            && counter.ends_with([')', '）'])
+        {
+            title = title[..open].trim_end().to_owned();
+        }
+    }
+    let words: Vec<&str> = title.split(' ').collect();
+    let first_time = words.iter().take_while(|w| is_time_word(w)).count();
+    let last_time = words.iter().rev().take_while(|w| is_time_word(w)).count();
+    if first_time + last_time < words.len() {
+        title = words[first_time..words.len() - last_time].join(" ");
+    }
+    title
+}
+
+/// A word of a date or a time of day: `2019-08-06`, `15:09:13`, `13/02/2022`, `04-23`.
+fn is_time_word(word: &str) -> bool {
+    let digits = word.chars().filter(char::is_ascii_digit).count();
+    digits >= 4
+        && word
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '-' | '/' | ':' | '.'))
+        && word.chars().any(|c| matches!(c, '-' | '/' | ':'))
+}
+
+/// A ranking's entries without their ranks: when the titles open with 1, 2, 3… in order, the
+/// numbers are the list's, not the headlines'.
+fn without_ranks(mut entries: Vec<Found>) -> Vec<Found> {
+    let rank = |title: &str| -> Option<(u32, usize)> {
+        let digits = title.chars().take_while(char::is_ascii_digit).count();
+        if !(1..=2).contains(&digits) {
+            return None;
+        }
+        let number = title[..digits].parse().ok()?;
+        let rest = &title[digits..];
+        let gap = rest.len()
+            - rest
+                .trim_start_matches(|c: char| {
+                    c.is_whitespace() || matches!(c, '.' | '、' | '．' | ':')
+                })
+                .len();
+        (gap > 0).then_some((number, digits + gap))
+    };
+    let ranks: Vec<Option<(u32, usize)>> = entries.iter().map(|f| rank(&f.entry.title)).collect();
+    let in_order = ranks.windows(2).filter(|pair| match pair {
+        [Some((a, _)), Some((b, _))] => *b == a + 1,
+        _ => false,
+    });
+    if entries.len() >= MIN_ENTRIES && in_order.count() + 1 >= entries.len() * 2 / 3 {
+        for (found, rank) in entries.iter_mut().zip(ranks) {
+            if let Some((_, cut)) = rank {
+                found.entry.title = found.entry.title[cut..].to_owned();
+            }
+        }
+    }
+    entries
+}
+
+/// The lists among `parent`'s children: all of them, when most hold an entry; else each run
+/// of at least three consecutive entries (a `延伸阅读` block among an article's paragraphs).
+/// In the article's own text (`in_text`), only runs of items without prose count.
+fn lists_at(
+    dom: &Dom<'_>,
+    parent: usize,
+    links: &[Link],
+    site: &PageSite,
+    in_text: bool,
+) -> Vec<List> {
     let end = dom.elements[parent].end;
     let mut entries = Vec::new();
+    let mut runs: Vec<Vec<usize>> = vec![Vec::new()];
     let mut items = 0;
     let mut child = parent + 1;
     while child < end {
         let child_end = dom.elements[child].end;
-        if dom.elements[child].chars > 0 {
+        if dom.elements[child].chars > 0 && !is_inline_aside(dom, child) {
             items += 1;
-            if let Some(found) = entry(dom, child, links) {
-                entries.push(found);
+            let found =
+                entry(dom, child, links).filter(|_| !in_text || dom.elements[child].prose == 0);
+            match found {
+                Some(found) => {
+                    if let Some(run) = runs.last_mut() {
+                        run.push(entries.len());
+                    }
+                    entries.push(found);
+                }
+                None => runs.push(Vec::new()),
             }
         }
         child = child_end;
     }
-    let articles = entries
-        .iter()
-        .filter(|f| looks_like_article(&f.entry.href))
-        .count();
-    let long_titles = entries
-        .iter()
-        .filter(|f| f.entry.title.chars().count() >= 10)
-        .count();
-    let is_list = entries.len() >= MIN_ENTRIES
-        && entries.len() * 2 >= items
-        && (articles * 2 >= entries.len() || long_titles * 2 >= entries.len());
-    if is_list { entries } else { Vec::new() }
+    let is_news_like = |entries: &[Found]| {
+        let articles = entries.iter().filter(|f| site.is_story(&f.url)).count();
+        let long_titles = entries
+            .iter()
+            .filter(|f| f.entry.title.chars().count() >= 10)
+            .count();
+        entries.len() >= MIN_ENTRIES
+            && (articles * 2 >= entries.len() || long_titles * 2 >= entries.len())
+    };
+    if !in_text && entries.len() * 2 >= items && is_news_like(&entries) {
+        return vec![List { parent, entries }];
+    }
+    let mut entries: Vec<Option<Found>> = entries.into_iter().map(Some).collect();
+    runs.into_iter()
+        .filter(|run| run.len() >= MIN_ENTRIES)
+        .map(|run| {
+            run.iter()
+                .filter_map(|&i| entries[i].take())
+                .collect::<Vec<Found>>()
+        })
+        .filter(|run| is_news_like(run))
+        .map(|entries| List { parent, entries })
+        .collect()
+}
+
+/// Inline elements that, without a link, are a flat list's bullets, times and counters
+/// between its links (`<font>v</font> <a>…</a> <font>2005-07-13</font><br>`), not its items.
+fn is_inline_aside(dom: &Dom<'_>, index: usize) -> bool {
+    let element = &dom.elements[index];
+    element.links == 0
+        && matches!(
+            element.el.value().name(),
+            "font" | "span" | "em" | "small" | "b" | "i" | "strong" | "label" | "sup" | "sub"
+        )
 }
 
 /// The entry an item holds: its longest headline-like link, with the time and source the item
@@ -143,24 +464,28 @@ fn entry(dom: &Dom<'_>, item: usize, links: &[Link]) -> Option<Found> {
         .iter()
         .take_while(|l| l.index < end)
         .max_by_key(|l| (l.chars, std::cmp::Reverse(l.index)))?;
-    let (link, title) = (chosen.index, chosen.title.clone());
-    let href = dom.elements[link]
+    let href = dom.elements[chosen.index]
         .el
         .value()
         .attr("href")?
         .trim()
         .to_owned();
     let beside = dom.text_outside_links(item);
-    let published = byline::first_time(&beside).or_else(|| short_time(&beside));
+    let published = byline::first_time(&beside)
+        .or_else(|| short_time(&beside))
+        .or_else(|| chosen.time.clone());
+    let described = published.is_some() || beside.chars().count() >= MIN_EXCERPT_CHARS;
     Some(Found {
-        link,
+        link: chosen.index,
         item,
+        url: chosen.url.clone(),
         entry: RawEntry {
-            title,
+            title: chosen.title.clone(),
             href,
             published,
             source: source_in(dom, item),
         },
+        described,
     })
 }
 
@@ -269,26 +594,6 @@ fn is_followable(href: &str) -> bool {
         || href.starts_with('#')
         || href.starts_with("javascript:")
         || href.starts_with("mailto:"))
-}
-
-/// URLs of articles carry ids or dates (`/2024/05/13/…`, `/a/20240513/…`, `doc-…5076.shtml`)
-/// or end as documents; those of channels and menus rarely do.
-fn looks_like_article(href: &str) -> bool {
-    let path = href.split(['?', '#']).next().unwrap_or_default();
-    let mut run = 0;
-    let mut longest = 0;
-    for c in path.chars() {
-        if c.is_ascii_digit() {
-            run += 1;
-            longest = longest.max(run);
-        } else {
-            run = 0;
-        }
-    }
-    longest >= 4
-        || [".html", ".htm", ".shtml", ".shtm"]
-            .iter()
-            .any(|e| path.ends_with(e))
 }
 
 #[cfg(test)]

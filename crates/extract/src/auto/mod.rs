@@ -14,12 +14,15 @@
 mod body;
 mod byline;
 mod dom;
+mod links;
 mod list;
+mod news;
 mod title;
 
 pub use byline::first_time as byline_time;
 
 use scraper::{ElementRef, Html};
+use url::Url;
 
 use crate::metadata::metadata_times;
 use crate::raw::{RawArticle, RawEntry};
@@ -106,8 +109,9 @@ impl Meta {
     }
 }
 
-/// Extracts a page with no selectors.
-pub fn extract(document: &Html) -> AutoPage {
+/// Extracts the page at `url` with no selectors (the URL tells its own links and site from
+/// others').
+pub fn extract(document: &Html, url: &Url) -> AutoPage {
     let dom = Dom::of(document, MAX_ELEMENTS);
     let meta = Meta::of(document);
     let headline = match title::headline(&dom, &meta) {
@@ -148,14 +152,17 @@ pub fn extract(document: &Html) -> AutoPage {
         }
         _ => None,
     };
-    let skip = article.as_ref().and(body.as_ref()).map(|b| {
+    let span = article.as_ref().and(body.as_ref()).map(|b| {
         let last = b.tail.last().copied().unwrap_or(b.element);
-        (
-            b.lead.first().copied().unwrap_or(b.element),
-            dom.elements[last].end,
-        )
+        list::ArticleSpan {
+            from: b.lead.first().copied().unwrap_or(b.element),
+            to: dom.elements[last].end,
+            noise: body::parts(b)
+                .flat_map(|part| body::noise_ranges(&dom, part))
+                .collect(),
+        }
     });
-    let listed = list::entries(&dom, skip);
+    let listed = list::entries(&dom, span.as_ref(), &links::PageSite::new(url));
     let kind = if article.is_some() {
         Kind::Article
     } else if !listed.is_empty() {

@@ -209,7 +209,7 @@ pub fn kind_name(kind: Kind) -> &'static str {
 /// items against its story links.
 pub fn score_page(folder: &str, label: &Label, links: Option<&PageLinks>, scores: &mut Scores) {
     let text = page_text(folder, &label.file);
-    let found = auto::extract(&Html::parse_document(&text));
+    let found = auto::extract(&Html::parse_document(&text), &page_url(label));
     let kind = kind_name(found.kind);
     scores.kind.add(kind == label.kind);
     if kind != label.kind {
