@@ -73,7 +73,23 @@ fn before_within(dom: &Dom<'_>, to: usize, limit: usize) -> Byline {
         start -= 1;
         count += dom.texts[start].text.chars().count();
     }
-    read(&window(dom, start, to, count))
+    let text = window(dom, start, to, count);
+    // A date in a link there (`查看旧版(2007年11月18号以前)`) leads elsewhere.
+    let unlinked: String = dom.texts[start..to.min(dom.texts.len())]
+        .iter()
+        .filter(|piece| !piece.in_link)
+        .map(|piece| piece.text)
+        .collect::<Vec<_>>()
+        .join(" ");
+    Byline {
+        published: last_time(&unlinked),
+        ..read(&text)
+    }
+}
+
+/// The last date in `text`: of the dates before a headline, the one nearest to it.
+fn last_time(text: &str) -> Option<String> {
+    dates(text).last()
 }
 
 /// What a stretch of visible text says of time, source and author.
@@ -90,19 +106,39 @@ pub fn read(text: &str) -> Byline {
 /// `2024-05-06 09:05:20`, `2024年05月10日 00:26`, `2016年05月25日10:10`, `2022.01.20 16:31`,
 /// `2019 09/07 19:02`.
 pub fn first_time(text: &str) -> Option<String> {
+    dates(text).next()
+}
+
+/// Every date of `text` that is not a calendar line, in order, canonical.
+fn dates(text: &str) -> impl Iterator<Item = String> {
     let chars: Vec<char> = text.chars().collect();
-    (0..chars.len()).find_map(|start| {
-        let starts_number =
-            chars[start].is_ascii_digit() && (start == 0 || !chars[start - 1].is_ascii_digit());
-        if !starts_number {
-            return None;
+    let mut start = 0;
+    std::iter::from_fn(move || {
+        while start < chars.len() {
+            let at = start;
+            start += 1;
+            let after = |test: fn(&char) -> bool| at == 0 || !test(&chars[at - 1]);
+            let found = if chars[at].is_ascii_digit() && after(char::is_ascii_digit) {
+                date_at(&chars, at)
+            } else if chars[at].is_ascii_alphabetic() && after(char::is_ascii_alphabetic) {
+                english_date_at(&chars, at)
+            } else {
+                None
+            };
+            let Some((date, end)) = found else {
+                continue;
+            };
+            let rest: String = chars[end..].iter().take(8).collect();
+            let rest = rest.trim_start();
+            // A date that a comma follows starts a sentence (`2025年2月9日，她…`), not a
+            // byline.
+            let in_sentence = rest.starts_with(['，', ',']);
+            if !rest.starts_with("星期") && !rest.starts_with('周') && !in_sentence {
+                start = end;
+                return Some(date);
+            }
         }
-        let (date, end) = date_at(&chars, start)?;
-        let rest: String = chars[end..].iter().take(8).collect();
-        let rest = rest.trim_start();
-        // A date that a comma follows starts a sentence (`2025年2月9日，她…`), not a byline.
-        let in_sentence = rest.starts_with(['，', ',']);
-        (!rest.starts_with("星期") && !rest.starts_with('周') && !in_sentence).then_some(date)
+        None
     })
 }
 
@@ -244,6 +280,87 @@ fn date_at(chars: &[char], start: usize) -> Option<(String, usize)> {
     Some((out, scan.at))
 }
 
+/// English month names, as bylines of blogs and of pages in English templates write them
+/// (`September 10th, 2005 10:56 am`, `Sep 10, 2005`).
+const MONTHS: [&str; 12] = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+];
+
+/// An English date starting with its month's name at `start` (`September 10th, 2005`, with
+/// an optional `10:56 am`), canonical, and where it ends.
+fn english_date_at(chars: &[char], start: usize) -> Option<(String, usize)> {
+    let word: String = chars[start..]
+        .iter()
+        .take_while(|c| c.is_ascii_alphabetic())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let month = MONTHS.iter().position(|name| {
+        word.len() >= 3 && name.starts_with(&word) && (word.len() == 3 || word == *name)
+    })? as u32
+        + 1;
+    let mut scan = Scan {
+        chars,
+        at: start + word.len(),
+    };
+    scan.one_of(&['.']);
+    scan.spaces();
+    let day = scan.number(1, 2).filter(|d| (1..=31).contains(d))?;
+    let suffix: String = chars[scan.at..]
+        .iter()
+        .take(2)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    if ["st", "nd", "rd", "th"].contains(&suffix.as_str()) {
+        scan.at += 2;
+    }
+    scan.one_of(&[',']);
+    scan.spaces();
+    let year = scan.number(4, 4).filter(|y| (1900..2100).contains(y))?;
+    let mut out = format!("{year:04}-{month:02}-{day:02}");
+    let date_end = scan.at;
+    while scan
+        .chars
+        .get(scan.at)
+        .is_some_and(|c| c.is_whitespace() || matches!(c, ',' | '@' | '\u{a0}'))
+    {
+        scan.at += 1;
+    }
+    skip_words(&mut scan, &["at "]);
+    let time = (|| {
+        let hour = scan.number(1, 2).filter(|h| *h <= 23)?;
+        scan.one_of(&[':'])?;
+        let minute = scan.number(2, 2).filter(|m| *m <= 59)?;
+        scan.spaces();
+        let half: String = chars[scan.at..]
+            .iter()
+            .take(2)
+            .collect::<String>()
+            .to_ascii_lowercase();
+        let hour = match half.as_str() {
+            "pm" if hour < 12 => hour + 12,
+            "am" if hour == 12 => 0,
+            _ => hour,
+        };
+        Some(format!(" {hour:02}:{minute:02}"))
+    })();
+    match time {
+        Some(time) => out.push_str(&time),
+        None => scan.at = date_end,
+    }
+    Some((out, scan.at))
+}
+
 /// Skips one of `words` (and the spaces after it) at the cursor; true when one was there.
 fn skip_words(scan: &mut Scan<'_>, words: &[&str]) -> bool {
     let rest = &scan.chars[scan.at.min(scan.chars.len())..];
@@ -318,11 +435,18 @@ mod tests {
                 "2025年2月9日，莉娜在家中去世。 2025年4月22日 08:12",
                 "2025-04-22 08:12",
             ),
+            (
+                "Saturday, September 10th, 2005 \u{a0} 10:56 am",
+                "2005-09-10 10:56",
+            ),
+            ("Posted on Sep 3, 2019 at 9:05 pm", "2019-09-03 21:05"),
+            ("March 1st, 2021", "2021-03-01"),
         ];
         for (text, expected) in cases {
             assert_eq!(first_time(text).as_deref(), Some(expected), "{text}");
         }
         assert_eq!(first_time("第2024期 共13页"), None);
+        assert_eq!(first_time("You may 3 times a day"), None);
         let byline = read("2019-09-26 12:11来源：证券时报网作者：李在山");
         assert_eq!(byline.source.as_deref(), Some("证券时报网"));
         assert_eq!(byline.author.as_deref(), Some("李在山"));

@@ -117,7 +117,9 @@ pub fn is_block(name: &str) -> bool {
     )
 }
 
-/// Hidden by an attribute: `hidden`, or an inline style with `display:none`.
+/// Hidden by an attribute: `hidden`, or an inline style with `display:none`. A block hidden
+/// with `visibility:hidden` still takes its place on the page, and pages use it for what their
+/// scripts reveal (WeChat's article body): it counts as shown.
 fn hidden_by_attribute(el: &scraper::node::Element) -> bool {
     if el.attr("hidden").is_some() {
         return true;
@@ -128,7 +130,7 @@ fn hidden_by_attribute(el: &scraper::node::Element) -> bool {
             .filter(|c| !c.is_whitespace())
             .collect::<String>()
             .to_ascii_lowercase();
-        style.contains("display:none") || style.contains("visibility:hidden")
+        style.contains("display:none")
     })
 }
 

@@ -114,13 +114,25 @@ impl Meta {
 pub fn extract(document: &Html, url: &Url) -> AutoPage {
     let dom = Dom::of(document, MAX_ELEMENTS);
     let meta = Meta::of(document);
+    let prose = body::find(&dom, None);
+    let nearest = || {
+        prose
+            .as_ref()
+            .and_then(|body| title::nearest_before(&dom, &meta, prose_start(&dom, body)))
+    };
     let headline = match title::headline(&dom, &meta) {
-        Some(h) if h.element.is_some() && !h.guessed => Some(h),
+        // A name far from the article's prose (a logo, a channel's name) gives way to the
+        // heading right above its first paragraph.
+        Some(h) if h.element.is_some() && !h.guessed => match nearest() {
+            Some(near) if is_name(&h.text) && is_far(&dom, &h, prose.as_ref()) => Some(near),
+            _ => Some(h),
+        },
         // Without a headline the title vouches for, on a page that is mostly one piece of
         // prose, the heading right above its first paragraph is the headline.
-        other => body::find(&dom, None)
+        other => prose
+            .as_ref()
             .filter(|body| body::is_the_page(&dom, body))
-            .and_then(|body| title::nearest_before(&dom, &meta, prose_start(&dom, &body)))
+            .and_then(|_| nearest())
             .or(other),
     };
     let body = body::find(&dom, headline.as_ref().and_then(|h| h.element)).map(|mut body| {
@@ -209,15 +221,16 @@ fn article(
     let byline = after_headline.unwrap_or_default();
     let mut published: Vec<String> = byline.published.into_iter().collect();
     published.extend(metadata_times(document));
+    // Then a date just above the headline (a blog's or a newspaper page's), before the text
+    // after the body, where comments carry their own dates.
+    let above = headline
+        .element
+        .and_then(|h| byline::just_before(dom, dom.elements[h].text_start).published);
+    published.extend(above);
     published.extend(after_body.published);
     if published.is_empty() {
-        // Then a labelled time anywhere, last a date just above the headline (a newspaper
-        // page's issue date).
-        published.extend(byline::labelled_time(dom).or_else(|| {
-            headline
-                .element
-                .and_then(|h| byline::just_before(dom, dom.elements[h].text_start).published)
-        }));
+        // Then a labelled time anywhere.
+        published.extend(byline::labelled_time(dom));
     }
     let source = byline
         .source
@@ -251,6 +264,28 @@ fn article(
         body_text: Some(body::text(dom, body)),
         image: meta.image.clone(),
     }
+}
+
+/// Characters of text between a headline and the article's first paragraph from which the
+/// headline is another part of the page's.
+const FAR_HEADLINE_CHARS: u32 = 1500;
+
+/// Characters below which a headline may be a name rather than a story's headline.
+const MAX_NAME_CHARS: usize = 10;
+
+/// True when a headline is short enough to be a site's or a channel's name.
+fn is_name(text: &str) -> bool {
+    text.chars().filter(|c| !c.is_whitespace()).count() < MAX_NAME_CHARS
+}
+
+/// True when `headline` stands far before the prose of `body`, or after its start.
+fn is_far(dom: &Dom<'_>, headline: &title::Headline, body: Option<&body::Body>) -> bool {
+    let (Some(h), Some(body)) = (headline.element, body) else {
+        return false;
+    };
+    let start = prose_start(dom, body);
+    let end = dom.elements[h].text_end;
+    end > start || dom.distance(end, start) > FAR_HEADLINE_CHARS
 }
 
 /// The first text run of the article's paragraphs.

@@ -21,25 +21,51 @@ pub struct Headline {
     pub guessed: bool,
 }
 
+/// Characters of `<title>` compared with the page's headings: more than any headline has.
+const MAX_COMPARED_TITLE_CHARS: usize = 200;
+
 /// How far before the article's first paragraph a heading may stand to be its headline, on a
 /// page whose `<title>` names something else.
 const NEAREST_HEADING_CHARS: u32 = 300;
 
 /// The page's headline, if it has one.
 pub fn headline(dom: &Dom<'_>, meta: &super::Meta) -> Option<Headline> {
-    let title = meta.title.as_deref().unwrap_or_default();
-    // The most shared with the title; among equals the shortest heading, then the first.
+    let whole = meta.title.as_deref().unwrap_or_default();
+    // A `<title>` longer than any headline is cut, so that comparing headings with it stays
+    // cheap however long a page makes it.
+    let title: String = whole.chars().take(MAX_COMPARED_TITLE_CHARS).collect();
+    let title = title.as_str();
+    let parts = title_parts(title);
+    // The most shared with the title; among equals the shortest, then the first. Candidates
+    // are the headings, and the elements that show a part of the title and nothing else.
     let mut best: Option<((usize, std::cmp::Reverse<usize>), usize, String)> = None;
     for (index, element) in dom.elements.iter().enumerate() {
-        if element.hidden || !is_heading_like(element.el.value()) {
+        if element.hidden {
+            continue;
+        }
+        let heading = is_heading_like(element.el.value());
+        let shows_part = !heading
+            && !element.in_link
+            && element.link_chars == 0
+            && parts
+                .iter()
+                .any(|part| (element.chars as usize).abs_diff(part.len()) <= 2);
+        if !heading && !shows_part {
             continue;
         }
         let text = dom.text(index);
-        let length = comparable(&text).len();
+        let compared = comparable(&text);
+        let length = compared.len();
         if !(MIN_TITLE_CHARS..=MAX_TITLE_CHARS).contains(&length) {
             continue;
         }
-        let shared = longest_common_run(&text, title);
+        let shared = if heading {
+            longest_common_run(&text, title)
+        } else if parts.contains(&compared) {
+            length
+        } else {
+            continue;
+        };
         // Most of the heading must be in the title, and a long part of it.
         if shared * 10 < length * 6 || shared < MIN_TITLE_CHARS {
             continue;
@@ -210,10 +236,11 @@ fn without_decoration(text: &str) -> String {
         .to_owned()
 }
 
-/// Headings, and the elements sites style as headings (`class="title"`, `id="artibodyTitle"`).
+/// Headings, and the elements sites style as headings (`class="title"`, `id="artibodyTitle"`,
+/// `class="tit2"`).
 fn is_heading_like(element: &scraper::node::Element) -> bool {
     match element.name() {
-        "h1" | "h2" | "h3" => true,
+        "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => true,
         "div" | "p" | "span" | "strong" | "font" | "td" | "b" => {
             let named = |value: Option<&str>| {
                 value.is_some_and(|v| {
@@ -222,6 +249,7 @@ fn is_heading_like(element: &scraper::node::Element) -> bool {
                         || v.contains("heading")
                         || v.contains("headline")
                         || v.contains("biaoti")
+                        || v.split([' ', '-', '_']).any(is_tit)
                 })
             };
             named(element.attr("class")) || named(element.attr("id"))
@@ -230,12 +258,33 @@ fn is_heading_like(element: &scraper::node::Element) -> bool {
     }
 }
 
+/// `tit`, `tit2`: the abbreviation of "title" templates use.
+fn is_tit(word: &str) -> bool {
+    word.strip_prefix("tit")
+        .is_some_and(|rest| rest.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// The parts of a title between its separators, and the whole title, as titles are compared
+/// ([`comparable`]), each long enough to be a headline.
+fn title_parts(title: &str) -> Vec<Vec<char>> {
+    let whole = comparable(title);
+    let mut parts: Vec<Vec<char>> = whole
+        .split(|&c| c == '-')
+        .filter(|part| part.len() >= MIN_TITLE_CHARS)
+        .map(<[char]>::to_vec)
+        .collect();
+    if !parts.contains(&whole) && whole.len() >= MIN_TITLE_CHARS {
+        parts.push(whole);
+    }
+    parts
+}
+
 /// A `<title>` without the site and channel names around the headline: its longest part
 /// between separators.
 fn without_suffixes(title: &str) -> Option<String> {
     let title = collapse_whitespace(title);
     let best = title
-        .split(['_', '|', '｜', '-'])
+        .split(['_', '|', '｜', '-', '»', '›', '>'])
         .map(str::trim)
         .max_by_key(|part| part.chars().count())?;
     (best.chars().count() >= MIN_TITLE_CHARS).then(|| best.to_owned())
@@ -243,7 +292,10 @@ fn without_suffixes(title: &str) -> Option<String> {
 
 /// Separators titles write in many ways (`——`, `-`, `丨`, `|`, `_`): compared as one.
 fn is_separator(c: char) -> bool {
-    matches!(c, '—' | '-' | '–' | '_' | '|' | '｜' | '丨' | '·' | '•')
+    matches!(
+        c,
+        '—' | '-' | '–' | '_' | '|' | '｜' | '丨' | '·' | '•' | '»' | '›' | '>'
+    )
 }
 
 /// The characters of `text` as titles are compared: no whitespace, each run of separators one.
