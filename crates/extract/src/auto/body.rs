@@ -10,31 +10,32 @@ const PURITY_WEIGHT: f32 = 4.0;
 /// Less prose than this is no article.
 pub const MIN_PROSE: u32 = 60;
 
-/// Words in the class or id of page parts that are not the article (as Readability knows).
-const NOT_ARTICLE: [&str; 22] = [
-    "comment",
+/// Words of the class names and ids of page parts that are not the article (as Readability
+/// knows them), matched as whole words (`article-copy` and `footnote` are the article's).
+const NOT_ARTICLE: [&str; 18] = [
     "reply",
-    "pinglun",
-    "tuijian",
-    "xiangguan",
-    "fenxiang",
     "banquan",
     "shenming",
     "shengming",
     "disclaimer",
     "statement",
     "foot",
+    "footer",
     "sidebar",
     "share",
     "related",
     "recommend",
-    "copy",
+    "copyright",
     "banner",
     "breadcrumb",
     "toolbar",
     "navbar",
     "advert",
 ];
+
+/// Stems of such words that name the part in any form (`comments`, `commentlist`,
+/// `pinglunbox`, `tuijian_list`).
+const NOT_ARTICLE_STEMS: [&str; 5] = ["comment", "pinglun", "tuijian", "xiangguan", "fenxiang"];
 
 /// The body's element, and how much prose it holds.
 #[derive(Debug, Clone)]
@@ -81,10 +82,9 @@ pub fn is_the_page(dom: &Dom<'_>, body: &Body) -> bool {
 
 /// True when the element's class or id names a part of the page that is not the article.
 pub fn is_named_not_article(dom: &Dom<'_>, index: usize) -> bool {
-    let e = dom.elements[index].el.value();
-    [e.attr("class"), e.id()].into_iter().flatten().any(|name| {
-        let name = name.to_ascii_lowercase();
-        NOT_ARTICLE.iter().any(|word| name.contains(word))
+    super::news::names(dom.elements[index].el.value()).any(|word| {
+        NOT_ARTICLE.contains(&word.as_str())
+            || NOT_ARTICLE_STEMS.iter().any(|stem| word.starts_with(stem))
     })
 }
 
@@ -96,14 +96,16 @@ const HALF_DISTANCE: f32 = 1000.0;
 pub fn find(dom: &Dom<'_>, headline: Option<usize>) -> Option<Body> {
     let mut scored: Vec<(f32, usize)> = Vec::new();
     for (index, element) in dom.elements.iter().enumerate() {
+        let prose = dom.own_prose(index);
         if element.hidden
             || element.in_link
-            || element.prose < MIN_PROSE
+            || element.card
+            || prose < MIN_PROSE
             || is_named_not_article(dom, index)
         {
             continue;
         }
-        let purity = element.prose as f32 / element.chars.max(1) as f32;
+        let purity = prose as f32 / element.chars.max(1) as f32;
         let distance = headline.map_or(0, |h| {
             if dom.contains(index, h) {
                 0
@@ -112,7 +114,7 @@ pub fn find(dom: &Dom<'_>, headline: Option<usize>) -> Option<Body> {
             }
         });
         let nearness = 1.0 / (1.0 + distance as f32 / HALF_DISTANCE);
-        let score = element.prose as f32 * purity.powf(PURITY_WEIGHT) * nearness;
+        let score = prose as f32 * purity.powf(PURITY_WEIGHT) * nearness;
         tracing::trace!(
             index,
             element = element.el.value().name(),
@@ -276,7 +278,7 @@ fn is_chrome(text: &str) -> bool {
 /// links (related stories, share bars, tags) with no prose of its own.
 pub fn is_noise(dom: &Dom<'_>, index: usize) -> bool {
     let element = &dom.elements[index];
-    if element.hidden {
+    if element.hidden || element.card {
         return true;
     }
     let name = element.el.value().name();
@@ -286,8 +288,7 @@ pub fn is_noise(dom: &Dom<'_>, index: usize) -> bool {
     ) {
         return true;
     }
-    is_notice(dom, index)
-        || element.prose == 0 && element.links >= 2 && element.link_chars * 10 >= element.chars * 6
+    element.prose == 0 && element.links >= 2 && element.link_chars * 10 >= element.chars * 6
 }
 
 /// The body's visible text (lead, element, tail) outside noise, one line per block.
@@ -329,8 +330,15 @@ pub fn noise_ranges(dom: &Dom<'_>, body: usize) -> Vec<(usize, usize)> {
     let mut ranges = Vec::new();
     let mut index = body + 1;
     let end = dom.elements[body].end;
+    // A legal notice is noise after the article's last paragraph; inside the article a
+    // paragraph that opens with `声明` or `版权` is the article's (`声明指出，…`).
+    let last_paragraph = (index..end)
+        .rev()
+        .find(|&i| dom.elements[i].paragraph)
+        .map_or(body, |i| dom.elements[i].end);
     while index < end {
-        if is_noise(dom, index) {
+        let notice = index >= last_paragraph && is_notice(dom, index);
+        if notice || is_noise(dom, index) {
             let skip_to = dom.elements[index].end;
             ranges.push((index, skip_to));
             index = skip_to;

@@ -42,6 +42,10 @@ pub struct Element<'a> {
     /// Its own text (outside child blocks) reads as a paragraph of an article: sentences,
     /// and longer than any byline.
     pub paragraph: bool,
+    /// It is a story card of a list (a headline link and its excerpt): another story.
+    pub card: bool,
+    /// Prose characters of the story cards in the subtree: prose that is not this page's.
+    pub card_prose: u32,
     /// Characters of text whose nearest block is this element (outside links) …
     own_block_chars: u32,
     /// … and the punctuation among them.
@@ -194,6 +198,8 @@ impl<'a> Builder<'a> {
             own_block_chars: 0,
             own_block_punct: 0,
             own_block_link_chars: 0,
+            card: false,
+            card_prose: 0,
         });
         self.open.push(index);
         if is_block(e.name()) {
@@ -358,6 +364,25 @@ impl<'a> Dom<'a> {
             }
         }
         index
+    }
+
+    /// Marks the elements `cards` as story cards, and counts their prose for their ancestors.
+    pub fn mark_cards(&mut self, cards: &[usize]) {
+        for &card in cards {
+            let prose = self.elements[card].prose;
+            self.elements[card].card = true;
+            let mut at = Some(card);
+            while let Some(i) = at {
+                self.elements[i].card_prose += prose;
+                at = self.elements[i].parent;
+            }
+        }
+    }
+
+    /// Prose characters of element `index` that are its own, not its story cards'.
+    pub fn own_prose(&self, index: usize) -> u32 {
+        let element = &self.elements[index];
+        element.prose.saturating_sub(element.card_prose)
     }
 
     /// True when `inner` is `outer` or inside it.

@@ -166,6 +166,27 @@ fn is_headline_list(list: &List) -> bool {
     headlines * 10 >= list.entries.len() * 7
 }
 
+/// The items of the page's news lists that hold prose of their own after their headline: story
+/// cards (a headline link and its excerpt), whose prose is other stories', not the page's.
+pub fn cards(dom: &Dom<'_>, site: &PageSite) -> Vec<usize> {
+    let links = headline_links(dom, site);
+    dom.elements
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| !e.hidden && e.links >= MIN_ENTRIES as u32 && e.prose > 0)
+        .flat_map(|(parent, _)| lists_at(dom, parent, &links, site, false))
+        .filter(|list| is_news(dom, list))
+        .flat_map(|list| list.entries)
+        .filter(|f| {
+            let item = &dom.elements[f.item];
+            // The headline comes first: an article's paragraph has its links inside its
+            // sentences.
+            item.prose > 0 && dom.texts.get(item.text_start).is_some_and(|t| t.in_link)
+        })
+        .map(|f| f.item)
+        .collect()
+}
+
 /// True when a list is news: not in the page's footer, menus or advertising, not a list of
 /// licences and services, not dressed as advertising.
 fn is_news(dom: &Dom<'_>, list: &List) -> bool {

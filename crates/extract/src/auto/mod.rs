@@ -112,7 +112,11 @@ impl Meta {
 /// Extracts the page at `url` with no selectors (the URL tells its own links and site from
 /// others').
 pub fn extract(document: &Html, url: &Url) -> AutoPage {
-    let dom = Dom::of(document, MAX_ELEMENTS);
+    let mut dom = Dom::of(document, MAX_ELEMENTS);
+    let site = links::PageSite::new(url);
+    let cards = list::cards(&dom, &site);
+    dom.mark_cards(&cards);
+    let dom = dom;
     let meta = Meta::of(document);
     let prose = body::find(&dom, None);
     let nearest = || {
@@ -158,8 +162,13 @@ pub fn extract(document: &Html, url: &Url) -> AutoPage {
     let body = body.filter(|b| b.link_density < 0.35);
     // An article shows its headline: a page whose only title is its metadata (a channel's
     // front page, a feed of flash news) is no article, however much prose it holds.
+    // A "headline" made of names (`BBC News, 中文 - 主页`) is a front page's title, not a
+    // story's, unless the page is one piece of prose.
     let article = match (&headline, &body) {
-        (Some(headline), Some(body)) if headline.element.is_some() => {
+        (Some(headline), Some(body))
+            if headline.element.is_some()
+                && (!is_names(&headline.text) || body::is_the_page(&dom, body)) =>
+        {
             Some(article(document, &dom, &meta, headline, body))
         }
         _ => None,
@@ -174,7 +183,7 @@ pub fn extract(document: &Html, url: &Url) -> AutoPage {
                 .collect(),
         }
     });
-    let listed = list::entries(&dom, span.as_ref(), &links::PageSite::new(url));
+    let listed = list::entries(&dom, span.as_ref(), &site);
     let kind = if article.is_some() {
         Kind::Article
     } else if !listed.is_empty() {
@@ -276,6 +285,13 @@ const MAX_NAME_CHARS: usize = 10;
 /// True when a headline is short enough to be a site's or a channel's name.
 fn is_name(text: &str) -> bool {
     text.chars().filter(|c| !c.is_whitespace()).count() < MAX_NAME_CHARS
+}
+
+/// True when a text is names only: each of its parts between separators and commas short
+/// enough to be a name.
+fn is_names(text: &str) -> bool {
+    text.split(|c: char| c.is_whitespace() || matches!(c, '-' | '|' | '_' | '·' | '｜' | '丨'))
+        .all(is_name)
 }
 
 /// True when `headline` stands far before the prose of `body`, or after its start.

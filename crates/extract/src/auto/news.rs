@@ -130,7 +130,7 @@ pub fn in_chrome(dom: &Dom<'_>, index: usize) -> bool {
 
 /// The words of an element's class names and id: split at `-`, `_` and lower-to-upper case
 /// changes, lowercased (`newsFooter` → `news`, `footer`).
-fn names(e: &scraper::node::Element) -> impl Iterator<Item = String> + '_ {
+pub fn names(e: &scraper::node::Element) -> impl Iterator<Item = String> + '_ {
     e.classes()
         .chain(e.id())
         .flat_map(|name| words(name).into_iter())
