@@ -278,7 +278,7 @@ fn is_chrome(text: &str) -> bool {
 /// links (related stories, share bars, tags) with no prose of its own.
 pub fn is_noise(dom: &Dom<'_>, index: usize) -> bool {
     let element = &dom.elements[index];
-    if element.hidden || element.card {
+    if element.hidden || element.card || is_named_not_article(dom, index) {
         return true;
     }
     let name = element.el.value().name();
@@ -336,9 +336,19 @@ pub fn noise_ranges(dom: &Dom<'_>, body: usize) -> Vec<(usize, usize)> {
         .rev()
         .find(|&i| dom.elements[i].paragraph)
         .map_or(body, |i| dom.elements[i].end);
+    // Before its first paragraph, a line of byline and page tools (`发布时间：… | 字体放大`)
+    // is the page's, not the article's.
+    let first_paragraph = (index..end)
+        .find(|&i| dom.elements[i].paragraph)
+        .unwrap_or(end);
     while index < end {
         let notice = index >= last_paragraph && is_notice(dom, index);
-        if notice || is_noise(dom, index) {
+        let tools = index < first_paragraph
+            && is_block(dom.elements[index].el.value().name())
+            && dom.elements[index].prose == 0
+            && dom.elements[index].end <= first_paragraph
+            && is_chrome(&dom.text(index));
+        if notice || tools || is_noise(dom, index) {
             let skip_to = dom.elements[index].end;
             ranges.push((index, skip_to));
             index = skip_to;

@@ -166,6 +166,9 @@ fn is_headline_list(list: &List) -> bool {
     headlines * 10 >= list.entries.len() * 7
 }
 
+/// Characters a card may show before its headline: a source, a time.
+const MAX_CARD_LEAD_CHARS: u32 = 30;
+
 /// The items of the page's news lists that hold prose of their own after their headline: story
 /// cards (a headline link and its excerpt), whose prose is other stories', not the page's.
 pub fn cards(dom: &Dom<'_>, site: &PageSite) -> Vec<usize> {
@@ -179,9 +182,11 @@ pub fn cards(dom: &Dom<'_>, site: &PageSite) -> Vec<usize> {
         .flat_map(|list| list.entries)
         .filter(|f| {
             let item = &dom.elements[f.item];
-            // The headline comes first: an article's paragraph has its links inside its
-            // sentences.
-            item.prose > 0 && dom.texts.get(item.text_start).is_some_and(|t| t.in_link)
+            // The headline comes first, after a source or a time at most: an article's
+            // paragraph has its links inside its sentences.
+            item.prose > 0
+                && dom.distance(item.text_start, dom.elements[f.link].text_start)
+                    <= MAX_CARD_LEAD_CHARS
         })
         .map(|f| f.item)
         .collect()
