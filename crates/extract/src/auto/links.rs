@@ -177,13 +177,18 @@ fn names_other(url: &Url) -> bool {
     })
 }
 
-/// True when the host's first label names a service (`mail.`, `bbs.`, `passport.`).
+/// True when a label of the host's subdomain names a service (`mail.`, `cn.bbs.`,
+/// `passport.`) or comments (`comment5.`).
 fn service_host(url: &Url) -> bool {
     let Some(host) = url.host_str() else {
         return false;
     };
-    let labels: Vec<&str> = host.split('.').collect();
-    labels.len() > 2 && SERVICE_HOSTS.contains(&labels[0].to_ascii_lowercase().as_str())
+    let host = host.to_ascii_lowercase();
+    let domain = registrable(&host);
+    let subdomain = host.strip_suffix(&domain).unwrap_or_default();
+    subdomain
+        .split('.')
+        .any(|label| SERVICE_HOSTS.contains(&label) || label.starts_with("comment"))
 }
 
 /// The address a redirect leads to: an absolute URL inside the path or the query.
@@ -253,6 +258,14 @@ fn address(url: &Url) -> Address {
     let path = percent_decode(url.path()).to_lowercase();
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     if segments.is_empty() || segments.iter().any(|s| NOT_STORY_SEGMENTS.contains(s)) {
+        return Address::Other;
+    }
+    // Comment pages and click counters: `comment.htm`, `event.ng/Type=click`.
+    let words = path.split(['/', '.', '_', '-', '=', '&', ';', ',']);
+    if words
+        .clone()
+        .any(|w| matches!(w, "comment" | "comments" | "click"))
+    {
         return Address::Other;
     }
     let searched = url
@@ -363,6 +376,9 @@ mod tests {
             "https://n.eastday.com/EastUI/search/index.html?KeyWord=%E4%B8%9C",
             "https://user.guancha.cn/main/child-comments?id=17046965",
             "https://topics.gmw.cn/node_155348.htm",
+            "http://comment5.qq.com/comment.htm?site=news&id=32335899",
+            "http://cn.bbs.yahoo.com/message/read_finance_157055.html",
+            "http://sc.ifeng.com/event.ng/Type=click&FlightID=78417&AdID=75529",
         ] {
             assert!(!story(href), "{href}");
         }

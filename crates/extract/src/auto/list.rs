@@ -97,7 +97,7 @@ pub fn entries(dom: &Dom<'_>, article: Option<&ArticleSpan>, site: &PageSite) ->
         .enumerate()
         .filter(|(_, e)| !e.hidden && e.links >= MIN_ENTRIES as u32)
         .flat_map(|(parent, _)| lists_at(dom, parent, &links, site, in_text(parent)))
-        .filter(|list| is_news(dom, list))
+        .filter(|list| is_news(dom, list, site))
         .collect();
     let home = |list: &List| {
         let home = list.entries.iter().filter(|f| site.is_home(&f.url)).count();
@@ -178,7 +178,7 @@ pub fn cards(dom: &Dom<'_>, site: &PageSite) -> Vec<usize> {
         .enumerate()
         .filter(|(_, e)| !e.hidden && e.links >= MIN_ENTRIES as u32 && e.prose > 0)
         .flat_map(|(parent, _)| lists_at(dom, parent, &links, site, false))
-        .filter(|list| is_news(dom, list))
+        .filter(|list| is_news(dom, list, site))
         .flat_map(|list| list.entries)
         .filter(|f| {
             let item = &dom.elements[f.item];
@@ -194,13 +194,24 @@ pub fn cards(dom: &Dom<'_>, site: &PageSite) -> Vec<usize> {
 
 /// True when a list is news: not in the page's footer, menus or advertising, not a list of
 /// licences and services, not dressed as advertising.
-fn is_news(dom: &Dom<'_>, list: &List) -> bool {
+fn is_news(dom: &Dom<'_>, list: &List, site: &PageSite) -> bool {
     let count =
         |test: fn(&str) -> bool| list.entries.iter().filter(|f| test(&f.entry.title)).count();
     let ads = count(news::is_ad_title) as f32 / list.entries.len().max(1) as f32;
-    !news::in_chrome(dom, list.parent)
+    (!news::in_chrome(dom, list.parent) || is_dated_home_news(list, site))
         && count(news::is_service_title) < MAX_SERVICE_ENTRIES
         && ads < MAX_AD_SHARE
+}
+
+/// True when nearly every entry is a dated story of the page's own site: news, whatever its
+/// container is named (a template's related news in an advertising slot it backfills).
+fn is_dated_home_news(list: &List, site: &PageSite) -> bool {
+    let dated_home = list
+        .entries
+        .iter()
+        .filter(|f| f.entry.published.is_some() && site.is_home(&f.url) && site.is_story(&f.url))
+        .count();
+    dated_home * 10 >= list.entries.len() * 8
 }
 
 /// Every visible link whose text reads as a headline, with that text and where it leads,
