@@ -38,6 +38,7 @@ pub mod learn;
 pub mod lock;
 pub mod normalize;
 pub mod output;
+pub mod pages;
 pub mod preview;
 pub mod publish;
 pub mod render;

@@ -61,6 +61,8 @@ pub struct Preview {
     pub times: Vec<ShownTime>,
     pub source: Option<String>,
     pub body_chars: Option<usize>,
+    /// Pages the article was read from (more than one for an article split over several).
+    pub pages: usize,
     pub entries: Vec<ShownEntry>,
     pub total_entries: usize,
 }
@@ -116,7 +118,17 @@ pub async fn preview(
         ..ctx.clone()
     };
     let found = extract_for_site(&page.text, &page.url, &site.rules, Wanted::ArticleAndList);
-    let extracted = found.extracted;
+    let mut extracted = found.extracted;
+    let mut pages = 1;
+    if let Some(article) = extracted.article.as_mut() {
+        pages = crate::pages::join(&fetcher, &scope, &page.url, article, |next| {
+            extract_for_site(&next.text, &next.url, &site.rules, Wanted::Article)
+                .extracted
+                .article
+        })
+        .await
+        .0;
+    }
     let article = extracted.article.as_ref();
     let article_story = article.and_then(|a| normalize::article(a, &page.url, &ctx));
     let shown = |text: &str, ctx: &time::TimeContext<'_>| ShownTime {
@@ -139,6 +151,7 @@ pub async fn preview(
             .as_ref()
             .and_then(|s| s.content.as_ref())
             .map(|c| c.chars().count()),
+        pages,
         entries: extracted
             .entries
             .iter()
@@ -208,8 +221,12 @@ impl fmt::Display for Preview {
                     writeln!(f, "             {}", shown_time(t))?;
                 }
                 writeln!(f, "  source     {}", self.source.as_deref().unwrap_or("-"))?;
+                let pages = match self.pages {
+                    1 => String::new(),
+                    n => format!(", from {n} pages"),
+                };
                 match self.body_chars {
-                    Some(n) => writeln!(f, "  body       {n} characters of clean HTML")?,
+                    Some(n) => writeln!(f, "  body       {n} characters of clean HTML{pages}")?,
                     None => writeln!(f, "  body       -")?,
                 }
             }

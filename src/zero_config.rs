@@ -55,41 +55,68 @@ impl Source {
     }
 }
 
-/// Fetches (or reads) the page and extracts it with no selectors; times without an offset are
-/// read in `tz`.
-pub async fn extract(
-    source: &Source,
-    fetch: &FetchSettings,
-    tz: Zone,
-) -> Result<Page, ExtractError> {
-    let (url, text, fetched_at) = fetch_text(source, fetch).await?;
-    let ctx = TimeContext::new(tz, fetched_at);
-    feedwright_extract::extract(&text, &url, &ctx).ok_or(ExtractError::Nothing { url })
+/// Reads pages for `extract` and `add`, with one HTTP client for every web page.
+pub struct Reader {
+    fetcher: Fetcher,
+    allow_hosts: Vec<String>,
 }
 
-/// The page's final URL, its decoded text and the moment it was fetched (or read).
-pub async fn fetch_text(
-    source: &Source,
-    fetch: &FetchSettings,
-) -> Result<(Url, String, DateTime<Utc>), ExtractError> {
-    match source {
-        Source::Web(url) => {
-            let fetcher = Fetcher::new(fetch, Vec::new())?;
-            let scope = Scope::new([url], &fetch.allow_hosts);
-            let Fetched::Page(page) = fetcher.fetch(url, None, &scope).await? else {
-                return Err(ExtractError::NotModified { url: url.clone() });
-            };
-            Ok((page.url, page.text, page.fetched_at))
+impl Reader {
+    /// A reader that fetches with `fetch`'s settings.
+    pub fn new(fetch: &FetchSettings) -> Result<Reader, ExtractError> {
+        Ok(Reader {
+            fetcher: Fetcher::new(fetch, Vec::new())?,
+            allow_hosts: fetch.allow_hosts.clone(),
+        })
+    }
+
+    /// The page's final URL, its decoded text and the moment it was fetched (or read).
+    pub async fn text(
+        &self,
+        source: &Source,
+    ) -> Result<(Url, String, DateTime<Utc>), ExtractError> {
+        match source {
+            Source::Web(url) => {
+                let page = self.fetch(url).await?;
+                Ok((page.url, page.text, page.fetched_at))
+            }
+            Source::File(path) => {
+                let bytes = std::fs::read(path).map_err(|source| ExtractError::Read {
+                    path: path.clone(),
+                    source,
+                })?;
+                let absolute = std::path::absolute(path).unwrap_or_else(|_| path.clone());
+                let url = Url::from_file_path(&absolute)
+                    .map_err(|()| ExtractError::Unsupported(path.display().to_string()))?;
+                Ok((url, charset::decode(&bytes, None).text, Utc::now()))
+            }
         }
-        Source::File(path) => {
-            let bytes = std::fs::read(path).map_err(|source| ExtractError::Read {
-                path: path.clone(),
-                source,
-            })?;
-            let absolute = std::path::absolute(path).unwrap_or_else(|_| path.clone());
-            let url = Url::from_file_path(&absolute)
-                .map_err(|()| ExtractError::Unsupported(path.display().to_string()))?;
-            Ok((url, charset::decode(&bytes, None).text, Utc::now()))
+    }
+
+    /// Fetches (or reads) the page and extracts it with no selectors, the pages after it
+    /// joined when it is an article split over several (web pages only); times without an
+    /// offset are read in `tz`.
+    pub async fn extract(&self, source: &Source, tz: &Zone) -> Result<Page, ExtractError> {
+        let (url, text, fetched_at) = self.text(source).await?;
+        let ctx = TimeContext::new(tz.clone(), fetched_at);
+        let mut page = feedwright_extract::extract(&text, &url, &ctx)
+            .ok_or_else(|| ExtractError::Nothing { url: url.clone() })?;
+        if let Source::Web(start) = source {
+            let scope = Scope::new([start], &self.allow_hosts);
+            crate::pages::join(&self.fetcher, &scope, &url, &mut page, |next| {
+                let ctx = TimeContext::new(tz.clone(), next.fetched_at);
+                feedwright_extract::extract(&next.text, &next.url, &ctx)
+            })
+            .await;
+        }
+        Ok(page)
+    }
+
+    async fn fetch(&self, url: &Url) -> Result<crate::fetch::Page, ExtractError> {
+        let scope = Scope::new([url], &self.allow_hosts);
+        match self.fetcher.fetch(url, None, &scope).await? {
+            Fetched::Page(page) => Ok(page),
+            Fetched::NotModified => Err(ExtractError::NotModified { url: url.clone() }),
         }
     }
 }

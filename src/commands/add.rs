@@ -9,7 +9,7 @@ use super::{CommandError, ExitStatus, Outcome};
 use crate::config::edit::{self, NewSection, NewSite};
 use crate::config::{Config, FetchSettings};
 use crate::learn::{Choice, Sample, learn};
-use crate::zero_config::{ExtractError, Source, fetch_text};
+use crate::zero_config::{ExtractError, Reader, Source};
 use feedwright_extract::auto::{self, AutoPage};
 
 /// A configuration to start from when the file does not exist yet.
@@ -83,9 +83,11 @@ pub async fn execute(args: AddArgs) -> Outcome {
         }
     };
     let urls = web_urls(&args.urls).map_err(|e| CommandError::Add(Box::new(e)))?;
+    let reader = Reader::new(&fetch).map_err(|e| CommandError::Add(Box::new(e.into())))?;
     let mut pages = Vec::new();
     for url in &urls {
-        let (url, text, _) = fetch_text(&Source::Web(url.clone()), &fetch)
+        let (url, text, _) = reader
+            .text(&Source::Web(url.clone()))
             .await
             .map_err(|e| CommandError::Add(Box::new(e.into())))?;
         let document = feedwright_extract::document::parse_document(&text);

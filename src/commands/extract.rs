@@ -8,7 +8,7 @@ use feedwright_extract::{Page, PageKind, Zone};
 
 use super::{CommandError, ExitStatus, Outcome};
 use crate::config::{Config, FetchSettings};
-use crate::zero_config::{Source, extract};
+use crate::zero_config::{Reader, Source};
 
 /// Fetch one page (or read a saved one) and show its article or list, found with no selectors.
 #[derive(Debug, clap::Args)]
@@ -30,7 +30,9 @@ pub struct ExtractArgs {
 pub async fn execute(args: ExtractArgs) -> Outcome {
     let source = Source::parse(&args.url).map_err(CommandError::Extract)?;
     let (fetch, tz) = settings(&args)?;
-    let page = extract(&source, &fetch, tz)
+    let reader = Reader::new(&fetch).map_err(CommandError::Extract)?;
+    let page = reader
+        .extract(&source, &tz)
         .await
         .map_err(CommandError::Extract)?;
     if args.json {

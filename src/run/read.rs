@@ -9,9 +9,10 @@ use url::Url;
 
 use super::{Place, SectionError, SectionRun, Shared, State, store_error};
 use crate::config::{Section, Site};
-use crate::fetch::{Fetched, Page, Scope, Validators};
+use crate::fetch::{FetchError, Fetched, Page, Scope, Validators};
 use crate::item::{Sighting, Sightings, is_listed, worth_following};
 use feedwright_extract::TimeContext;
+use feedwright_extract::raw::RawArticle;
 use feedwright_extract::site::{Wanted, extract_for_site};
 
 use crate::normalize;
@@ -111,7 +112,8 @@ async fn read_start_pages(
         })? {
             Fetched::NotModified => not_modified += 1,
             Fetched::Page(page) => {
-                fallbacks += read_start_page(site, section, &page, &mut sightings);
+                fallbacks +=
+                    read_start_page(shared, site, section, scope, &page, &mut sightings).await;
                 validated.push((url.clone(), page.validators));
             }
         }
@@ -150,26 +152,27 @@ fn note_fallbacks(section: &Section, page: &Page, fallbacks: &[&str]) -> usize {
     fallbacks.len()
 }
 
-/// The article (if the page is one) and the list of a start page; returns how many fields
-/// came from zero-config extraction.
-fn read_start_page(
+/// The article (if the page is one, with its other pages when it has several) and the list of
+/// a start page; returns how many fields came from zero-config extraction.
+async fn read_start_page(
+    shared: &Arc<Shared>,
     site: &Site,
     section: &Section,
+    scope: &Scope,
     page: &Page,
     sightings: &mut Sightings,
 ) -> usize {
     let found = extract_for_site(&page.text, &page.url, &site.rules, Wanted::ArticleAndList);
-    let extracted = &found.extracted;
+    let extracted = found.extracted;
     let article_ctx = article_context(site, page);
-    if let Some(story) = extracted
-        .article
-        .as_ref()
-        .and_then(|a| normalize::article(a, &page.url, &article_ctx))
-    {
-        sightings.add(Sighting {
-            story,
-            list_title: None,
-        });
+    if let Some(mut article) = extracted.article {
+        whole_article(shared, site, scope, page, &mut article).await;
+        if let Some(story) = normalize::article(&article, &page.url, &article_ctx) {
+            sightings.add(Sighting {
+                story,
+                list_title: None,
+            });
+        }
     }
     let list_ctx = TimeContext {
         format: site
@@ -188,6 +191,35 @@ fn read_start_page(
     note_fallbacks(section, page, &found.fallbacks)
 }
 
+/// Appends the article's other pages, when its pager leads on, to the article of `page`.
+async fn whole_article(
+    shared: &Arc<Shared>,
+    site: &Site,
+    scope: &Scope,
+    page: &Page,
+    article: &mut RawArticle,
+) {
+    if article.next.is_none() {
+        return;
+    }
+    crate::pages::join(&shared.fetcher, scope, &page.url, article, |next| {
+        extract_for_site(&next.text, &next.url, &site.rules, Wanted::Article)
+            .extracted
+            .article
+    })
+    .await;
+}
+
+/// What following one list entry gave.
+enum Outcome {
+    /// Its page, read: the article (if it holds one) and the fields zero-config extraction
+    /// filled.
+    Read(Option<crate::item::Scraped>, Vec<&'static str>),
+    /// The server said the page did not change.
+    Unchanged,
+    Failed(FetchError),
+}
+
 /// Fetches the pages of the list entries worth following and completes their stories.
 async fn follow(
     shared: &Arc<Shared>,
@@ -197,27 +229,37 @@ async fn follow(
     sightings: &mut Sightings,
 ) -> Result<Followed, SectionError> {
     let wanted = worth_fetching(shared, section, scope, sightings).await?;
-    let fetcher = &shared.fetcher;
     shared.options.progress.pages_planned(wanted.len());
     let mut results = futures::stream::iter(wanted)
-        .map(|(i, url)| async move { (i, fetcher.fetch(&url, None, scope).await, url) })
+        .map(|(i, url)| async move {
+            let outcome = match shared.fetcher.fetch(&url, None, scope).await {
+                Ok(Fetched::Page(page)) => {
+                    let (article, fallbacks) = article_of(shared, site, scope, &page).await;
+                    note_fallbacks(section, &page, &fallbacks);
+                    if article.is_none() {
+                        tracing::warn!(section = section.id, url = %page.url, "followed page has no article title; keeping the list's data");
+                    }
+                    Outcome::Read(article, fallbacks)
+                }
+                Ok(Fetched::NotModified) => Outcome::Unchanged,
+                Err(error) => Outcome::Failed(error),
+            };
+            (i, outcome, url)
+        })
         .buffer_unordered(shared.config.fetch.concurrency);
     let mut followed = Followed::default();
-    while let Some((i, result, url)) = results.next().await {
+    while let Some((i, outcome, url)) = results.next().await {
         shared.options.progress.page_done();
-        match result {
-            Ok(Fetched::Page(page)) => {
+        match outcome {
+            Outcome::Read(article, fallbacks) => {
                 followed.read += 1;
-                let (article, fallbacks) = article_of(site, &page);
-                followed.fallbacks += note_fallbacks(section, &page, &fallbacks);
+                followed.fallbacks += fallbacks.len();
                 if let Some(article) = article {
                     sightings.complete(i, article);
-                } else {
-                    tracing::warn!(section = section.id, url = %page.url, "followed page has no article title; keeping the list's data");
                 }
             }
-            Ok(Fetched::NotModified) => {}
-            Err(error) => {
+            Outcome::Unchanged => {}
+            Outcome::Failed(error) => {
                 tracing::warn!(section = section.id, error = %crate::error_chain(&error), "followed page failed; keeping the list's data");
                 followed.retry_later |= error.is_transient();
                 followed.failed.push(url.to_string());
@@ -266,13 +308,22 @@ fn article_context<'a>(site: &'a Site, page: &Page) -> TimeContext<'a> {
     }
 }
 
-/// The article of a followed page, normalized, and the fields zero-config extraction filled.
-fn article_of(site: &Site, page: &Page) -> (Option<crate::item::Scraped>, Vec<&'static str>) {
+/// The article of a followed page (with its other pages when it has several), normalized, and
+/// the fields zero-config extraction filled.
+async fn article_of(
+    shared: &Arc<Shared>,
+    site: &Site,
+    scope: &Scope,
+    page: &Page,
+) -> (Option<crate::item::Scraped>, Vec<&'static str>) {
     let ctx = article_context(site, page);
     let found = extract_for_site(&page.text, &page.url, &site.rules, Wanted::Article);
-    let article = found
-        .extracted
-        .article
-        .and_then(|a| normalize::article(&a, &page.url, &ctx));
-    (article, found.fallbacks)
+    let Some(mut article) = found.extracted.article else {
+        return (None, found.fallbacks);
+    };
+    whole_article(shared, site, scope, page, &mut article).await;
+    (
+        normalize::article(&article, &page.url, &ctx),
+        found.fallbacks,
+    )
 }

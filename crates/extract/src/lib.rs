@@ -46,6 +46,7 @@ pub mod document;
 pub mod link;
 mod metadata;
 pub mod page;
+pub mod pager;
 pub mod raw;
 pub mod rules;
 pub mod selectors;

@@ -72,6 +72,38 @@ pub struct Page {
     pub image: Option<Url>,
     /// The related news of an article, the items of a list page.
     pub items: Vec<Entry>,
+    /// How many pages the article was read from, when more than one.
+    #[serde(skip_serializing_if = "is_one")]
+    pub pages: usize,
+    /// The article's next page, when it goes on over several and it is not joined yet.
+    #[serde(skip)]
+    pub next_page: Option<Url>,
+}
+
+fn is_one(pages: &usize) -> bool {
+    *pages == 1
+}
+
+impl Page {
+    /// The article with its next page's body after its own; the next page's link takes the
+    /// place of this one's.
+    pub fn append(&mut self, page: Page) {
+        let join = |mine: &mut Option<String>, theirs: Option<String>| {
+            if let Some(theirs) = theirs.filter(|t| !t.is_empty()) {
+                match mine {
+                    Some(mine) if !mine.is_empty() => {
+                        mine.push('\n');
+                        mine.push_str(&theirs);
+                    }
+                    _ => *mine = Some(theirs),
+                }
+            }
+        };
+        join(&mut self.body_html, page.body_html);
+        join(&mut self.body_text, page.body_text);
+        self.pages += page.pages;
+        self.next_page = page.next_page;
+    }
 }
 
 /// The page at `url` with `html`, extracted with no selectors and normalized; `None` when it
@@ -116,6 +148,8 @@ pub fn extract(html: &str, url: &Url, ctx: &TimeContext<'_>) -> Option<Page> {
         body_text: None,
         image: None,
         items,
+        pages: 1,
+        next_page: None,
     };
     if let Some(raw) = &found.article {
         let texts: Vec<&str> = raw.published.iter().map(String::as_str).collect();
@@ -128,6 +162,10 @@ pub fn extract(html: &str, url: &Url, ctx: &TimeContext<'_>) -> Option<Page> {
         page.body_html = raw.body.as_deref().map(|b| clean(b, url));
         page.body_text = raw.body_text.as_deref().map(xml_safe);
         page.image = raw.image.as_deref().and_then(|i| canonical_link(url, i));
+        page.next_page = raw
+            .next
+            .as_deref()
+            .and_then(|next| url.join(next.trim()).ok());
     }
     Some(page)
 }

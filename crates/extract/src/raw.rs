@@ -27,6 +27,29 @@ pub struct RawArticle {
     pub body_text: Option<String>,
     /// The lead image: `og:image` (zero-config extraction only).
     pub image: Option<String>,
+    /// The address of the article's next page, when it is split over several.
+    pub next: Option<String>,
+}
+
+impl RawArticle {
+    /// The article with its next page's body after its own; the next page's link takes the
+    /// place of this one's.
+    pub fn append(&mut self, page: RawArticle) {
+        let join = |mine: &mut Option<String>, theirs: Option<String>, between: &str| {
+            if let Some(theirs) = theirs.filter(|t| !t.trim().is_empty()) {
+                match mine {
+                    Some(mine) if !mine.is_empty() => {
+                        mine.push_str(between);
+                        mine.push_str(&theirs);
+                    }
+                    _ => *mine = Some(theirs),
+                }
+            }
+        };
+        join(&mut self.body, page.body, "\n");
+        join(&mut self.body_text, page.body_text, "\n");
+        self.next = page.next;
+    }
 }
 
 /// One entry of a list, as found.

@@ -11,7 +11,7 @@ use crate::document::parse_document;
 use crate::metadata::metadata_times;
 use crate::raw::{Extracted, RawArticle, RawEntry};
 use crate::rules::{ArticleRules, Field, RelatedRules, Target};
-use crate::text::{body_html_without, collapse_whitespace, plain_text};
+use crate::text::{body_html_without, collapse_whitespace, is_editor_line, plain_text};
 
 /// Extracts the article (if `article` rules are given and its title matches) and the list
 /// entries (if `related` rules are given) of one page.
@@ -43,8 +43,12 @@ pub(crate) fn extract_article(
     let body = rules
         .body
         .iter()
-        .find_map(|field| root.select(&field.selector).next())
-        .map(|body| body_html_without(body, &|_| false));
+        // The first element that shows something, as every other value is read.
+        .find_map(|field| {
+            root.select(&field.selector)
+                .find(|el| el.text().any(|t| !t.trim().is_empty()))
+        })
+        .map(|body| body_html_without(body, &|id| is_editor_block(body, id)));
     let absent = [selected.is_none(), source.is_none(), body.is_none()];
     let missing = rules
         .optional_fields()
@@ -63,6 +67,7 @@ pub(crate) fn extract_article(
         body,
         body_text: None,
         image: None,
+        next: first_value(root, &rules.next),
     };
     (Some(article), missing)
 }
@@ -87,6 +92,22 @@ pub(crate) fn extract_entries(root: ElementRef<'_>, rules: &RelatedRules) -> Vec
             })
         })
         .collect()
+}
+
+/// True when the node `id` inside `body` is a block that holds only an editor's sign-off line.
+fn is_editor_block(body: ElementRef<'_>, id: ego_tree::NodeId) -> bool {
+    body.tree()
+        .get(id)
+        .and_then(ElementRef::wrap)
+        .filter(|el| matches!(el.value().name(), "p" | "div" | "span" | "section"))
+        // Most blocks are told apart by their first words, without reading them whole.
+        .filter(|el| {
+            el.text()
+                .map(str::trim_start)
+                .find(|t| !t.is_empty())
+                .is_some_and(|t| t.starts_with(['（', '(', '【', '[', '责', '编', '校']))
+        })
+        .is_some_and(|el| is_editor_line(&plain_text(el)))
 }
 
 /// Which alternative of each field matched on a page: what `feedwright preview` shows.

@@ -5,6 +5,7 @@ use url::Url;
 
 use crate::auto;
 use crate::document::parse_document;
+use crate::pager;
 use crate::raw::{Extracted, RawArticle};
 use crate::rules::SiteRules;
 use crate::selectors::{extract_article, extract_entries};
@@ -54,6 +55,10 @@ pub fn extract_for_site(html: &str, url: &Url, site: &SiteRules, wanted: Wanted)
     } else {
         match extract_article(&document, root, article) {
             (Some(mut found), missing) => {
+                // Where no `next` selector finds the next page, the page's pager tells.
+                if found.next.is_none() {
+                    found.next = pager::next_page(&document, url).map(String::from);
+                }
                 // Fields the site names no selectors for come from zero-config extraction as
                 // a matter of course; configured ones that matched nothing are fallbacks.
                 let unset = article

@@ -171,6 +171,25 @@ pub fn plain(text: &str) -> String {
     xml_safe(&collapse_whitespace(text))
 }
 
+/// Labels of an editor's sign-off line (`（责任编辑：卢其龙 CN070）`).
+const EDITOR_LABELS: [&str; 4] = ["责任编辑", "责编", "编辑", "校对"];
+
+/// An editor's line is at most this long.
+const MAX_EDITOR_LINE_CHARS: usize = 40;
+
+/// True when `text` is an editor's sign-off line: `（责任编辑：卢其龙 CN070）`, `责编：张三`.
+/// It names who edited the page, not what happened.
+pub fn is_editor_line(text: &str) -> bool {
+    let text = text.trim();
+    let inner = text.trim_start_matches(['（', '(', '【', '[', ' ']);
+    text.chars().count() <= MAX_EDITOR_LINE_CHARS
+        && EDITOR_LABELS.iter().any(|label| {
+            inner
+                .strip_prefix(label)
+                .is_some_and(|rest| rest.trim_start().starts_with(['：', ':']))
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -181,5 +200,16 @@ mod tests {
             xml_safe("a\u{0}b\u{8}c\td\u{fffe}e\u{1F600}"),
             "abc\tde\u{1F600}"
         );
+    }
+
+    #[test]
+    fn editor_lines() {
+        assert!(is_editor_line("（责任编辑：卢其龙 CN070）"));
+        assert!(is_editor_line("责编：Demi Xia"));
+        assert!(is_editor_line("[编辑: 王敏]"));
+        assert!(!is_editor_line("编辑部收到读者来信，反映小区停车难问题。"));
+        assert!(!is_editor_line(
+            "责任编辑制度是出版管理的重要一环：它要求每一部书稿都有专人负责审读、加工和把关，确保质量。"
+        ));
     }
 }

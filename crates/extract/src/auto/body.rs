@@ -50,6 +50,9 @@ pub struct Body {
     pub prose: u32,
     /// Link characters per visible character.
     pub link_density: f32,
+    /// The headline, when it stands inside the body's element: it and what precedes it there
+    /// are not the article's text.
+    pub headline: Option<usize>,
 }
 
 /// How a page's legal notice starts: `版权声明：`, `免责声明`, `反侵权公告：`.
@@ -134,6 +137,51 @@ pub fn find(dom: &Dom<'_>, headline: Option<usize>) -> Option<Body> {
         tail: tail(dom, index),
         prose: element.prose,
         link_density: element.link_chars as f32 / element.chars.max(1) as f32,
+        headline: None,
+    })
+}
+
+/// Characters of text after the headline within which a brief's text starts.
+const BRIEF_WINDOW_CHARS: u32 = 400;
+/// A brief says at least this much.
+const MIN_BRIEF_CHARS: u32 = 8;
+
+/// The body of a brief, a video or a photo page, whose text is too short to stand out as
+/// prose: the first block right after the headline (past its byline and page tools) that
+/// holds text of its own, with the paragraphs that follow it.
+pub fn brief(dom: &Dom<'_>, headline: usize) -> Option<Body> {
+    let after = dom.elements[headline].text_end;
+    let element = (dom.elements[headline].end..dom.elements.len())
+        .take_while(|&i| dom.distance(after, dom.elements[i].text_start) <= BRIEF_WINDOW_CHARS)
+        .find(|&i| {
+            let e = &dom.elements[i];
+            let holds_blocks = (i + 1..e.end).any(|inner| {
+                is_block(dom.elements[inner].el.value().name()) && dom.elements[inner].chars > 0
+            });
+            !e.hidden
+                && !e.in_link
+                && !e.card
+                && is_block(e.el.value().name())
+                && !holds_blocks
+                && e.chars >= MIN_BRIEF_CHARS
+                && e.link_chars * 2 < e.chars
+                && !is_named_not_article(dom, i)
+                && !is_notice(dom, i)
+                && !is_chrome(&dom.text(i))
+                && !super::news::is_service_title(&dom.text(i))
+        })?;
+    // A brief carries its byline: a time between the headline and its text (a site's slogan
+    // under its name does not).
+    let text_start = dom.elements[element].text_start;
+    super::byline::between(dom, after, text_start).published?;
+    let e = &dom.elements[element];
+    Some(Body {
+        element,
+        lead: Vec::new(),
+        tail: tail(dom, element),
+        prose: e.prose,
+        link_density: e.link_chars as f32 / e.chars.max(1) as f32,
+        headline: None,
     })
 }
 
@@ -217,6 +265,7 @@ fn tail(dom: &Dom<'_>, body: usize) -> Vec<usize> {
             && e.links == 0
             && !e.hidden
             && !is_named_not_article(dom, i)
+            && !is_after_matter(dom, i)
     }));
     tail
 }
@@ -258,7 +307,7 @@ pub fn lead(dom: &Dom<'_>, headline: usize, body: usize) -> Vec<usize> {
         current = parent;
     }
     // The byline and the tools around it (share, font size, print) are not the article.
-    found.retain(|&i| dom.elements[i].prose > 0 || !is_chrome(&dom.text(i)));
+    found.retain(|&i| dom.elements[i].paragraph || !is_chrome(&dom.text(i)));
     let chars: u32 = found.iter().map(|&i| dom.elements[i].chars).sum();
     if chars > MAX_LEAD_CHARS {
         found.retain(|&i| dom.elements[i].prose > 0);
@@ -298,14 +347,14 @@ pub fn text(dom: &Dom<'_>, body: &Body) -> String {
         if !out.is_empty() {
             out.push('\n');
         }
-        out.push_str(&text_of(dom, part));
+        out.push_str(&text_of(dom, part, body.headline));
     }
     out.trim().to_owned()
 }
 
-fn text_of(dom: &Dom<'_>, body: usize) -> String {
+fn text_of(dom: &Dom<'_>, body: usize, headline: Option<usize>) -> String {
     let element = &dom.elements[body];
-    let skipped = noise_ranges(dom, body);
+    let skipped = noise_ranges(dom, body, headline);
     let mut out = String::new();
     let mut last_block = None;
     for piece in &dom.texts[element.text_start..element.text_end] {
@@ -325,8 +374,39 @@ fn text_of(dom: &Dom<'_>, body: usize) -> String {
     out.trim().to_owned()
 }
 
-/// The subtrees (as index ranges) of the noise inside `body`, outermost only.
-pub fn noise_ranges(dom: &Dom<'_>, body: usize) -> Vec<(usize, usize)> {
+/// Headings of the lists that follow an article.
+const LIST_HEADINGS: [&str; 8] = [
+    "相关新闻",
+    "相关阅读",
+    "延伸阅读",
+    "推荐阅读",
+    "相关推荐",
+    "热点新闻",
+    "更多新闻",
+    "相关报道",
+];
+
+/// True when a block after the article's last words is the page's, not the article's: a
+/// legal notice, an editor's line, a lone link (`关闭`, `返回顶部`), a list's heading.
+fn is_after_matter(dom: &Dom<'_>, index: usize) -> bool {
+    let e = &dom.elements[index];
+    if !is_block(e.el.value().name()) || e.chars == 0 {
+        return false;
+    }
+    let text = dom.text(index);
+    let short = text.chars().count() <= MAX_SIGN_OFF_CHARS as usize;
+    is_notice(dom, index)
+        || crate::text::is_editor_line(&text)
+        || short && e.link_chars == e.chars
+        || short && LIST_HEADINGS.iter().any(|h| text.contains(h))
+}
+
+/// The subtrees (as index ranges) of the noise inside `body`, outermost only: with the
+/// `headline` inside it, the headline and what stands before it too.
+pub fn noise_ranges(dom: &Dom<'_>, body: usize, headline: Option<usize>) -> Vec<(usize, usize)> {
+    let above = headline
+        .filter(|&h| dom.contains(body, h))
+        .map_or(0, |h| dom.elements[h].end);
     let mut ranges = Vec::new();
     let mut index = body + 1;
     let end = dom.elements[body].end;
@@ -334,7 +414,7 @@ pub fn noise_ranges(dom: &Dom<'_>, body: usize) -> Vec<(usize, usize)> {
     // paragraph that opens with `声明` or `版权` is the article's (`声明指出，…`).
     let last_paragraph = (index..end)
         .rev()
-        .find(|&i| dom.elements[i].paragraph)
+        .find(|&i| dom.elements[i].prose > 0)
         .map_or(body, |i| dom.elements[i].end);
     // Before its first paragraph, a line of byline and page tools (`发布时间：… | 字体放大`)
     // is the page's, not the article's.
@@ -342,13 +422,14 @@ pub fn noise_ranges(dom: &Dom<'_>, body: usize) -> Vec<(usize, usize)> {
         .find(|&i| dom.elements[i].paragraph)
         .unwrap_or(end);
     while index < end {
-        let notice = index >= last_paragraph && is_notice(dom, index);
+        let headed = dom.elements[index].end <= above;
+        let notice = index >= last_paragraph && is_after_matter(dom, index);
         let tools = index < first_paragraph
             && is_block(dom.elements[index].el.value().name())
             && dom.elements[index].prose == 0
             && dom.elements[index].end <= first_paragraph
             && is_chrome(&dom.text(index));
-        if notice || tools || is_noise(dom, index) {
+        if headed || notice || tools || is_noise(dom, index) {
             let skip_to = dom.elements[index].end;
             ranges.push((index, skip_to));
             index = skip_to;

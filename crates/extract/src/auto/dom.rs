@@ -142,7 +142,7 @@ fn hidden_by_attribute(el: &scraper::node::Element) -> bool {
 pub fn is_punct(c: char) -> bool {
     matches!(
         c,
-        '，' | '。' | '！' | '？' | '；' | '：' | '、' | '“' | '”' | ',' | '.' | '!' | '?' | ';'
+        '，' | '。' | '！' | '？' | '；' | '、' | '“' | '”' | ',' | '.' | '!' | '?' | ';'
     )
 }
 

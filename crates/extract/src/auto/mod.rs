@@ -139,14 +139,12 @@ pub fn extract(document: &Html, url: &Url) -> AutoPage {
             .and_then(|_| nearest())
             .or(other),
     };
-    let body = body::find(&dom, headline.as_ref().and_then(|h| h.element)).map(|mut body| {
-        if let Some(h) = headline
-            .as_ref()
-            .and_then(|h| h.element)
-            .filter(|&h| h < body.element)
-        {
+    let headline_at = headline.as_ref().and_then(|h| h.element);
+    let body = body::find(&dom, headline_at).map(|mut body| {
+        if let Some(h) = headline_at.filter(|&h| h < body.element) {
             body.lead = body::lead(&dom, h, body.element);
         }
+        body.headline = headline_at.filter(|&h| dom.contains(body.element, h));
         body
     });
     tracing::debug!(
@@ -159,7 +157,15 @@ pub fn extract(document: &Html, url: &Url) -> AutoPage {
         link_density = body.as_ref().map(|b| b.link_density),
         "zero-config extraction"
     );
-    let body = body.filter(|b| b.link_density < 0.35);
+    let body = body.filter(|b| b.link_density < 0.35).or_else(|| {
+        // A brief, a video or a photo page: a headline the title vouches for, and a few
+        // words under it.
+        headline
+            .as_ref()
+            .filter(|h| !h.guessed && !is_names(&h.text))
+            .and_then(|h| h.element)
+            .and_then(|h| body::brief(&dom, h))
+    });
     // An article shows its headline: a page whose only title is its metadata (a channel's
     // front page, a feed of flash news) is no article, however much prose it holds.
     // A "headline" made of names (`BBC News, 中文 - 主页`) is a front page's title, not a
@@ -169,7 +175,9 @@ pub fn extract(document: &Html, url: &Url) -> AutoPage {
             if headline.element.is_some()
                 && (!is_names(&headline.text) || body::is_the_page(&dom, body)) =>
         {
-            Some(article(document, &dom, &meta, headline, body))
+            let mut found = article(document, &dom, &meta, headline, body);
+            found.next = crate::pager::next_page(document, url).map(String::from);
+            Some(found)
         }
         _ => None,
     };
@@ -179,7 +187,7 @@ pub fn extract(document: &Html, url: &Url) -> AutoPage {
             from: b.lead.first().copied().unwrap_or(b.element),
             to: dom.elements[last].end,
             noise: body::parts(b)
-                .flat_map(|part| body::noise_ranges(&dom, part))
+                .flat_map(|part| body::noise_ranges(&dom, part, b.headline))
                 .collect(),
         }
     });
@@ -250,7 +258,7 @@ fn article(
         })
         .or(after_body.source);
     let noise: std::collections::HashSet<ego_tree::NodeId> = body::parts(body)
-        .flat_map(|part| body::noise_ranges(dom, part))
+        .flat_map(|part| body::noise_ranges(dom, part, body.headline))
         .map(|(from, _)| dom.elements[from].el.id())
         .collect();
     let skip = |id: ego_tree::NodeId| noise.contains(&id);
@@ -272,6 +280,7 @@ fn article(
         body: Some(html),
         body_text: Some(body::text(dom, body)),
         image: meta.image.clone(),
+        next: None,
     }
 }
 
@@ -287,11 +296,23 @@ fn is_name(text: &str) -> bool {
     text.chars().filter(|c| !c.is_whitespace()).count() < MAX_NAME_CHARS
 }
 
-/// True when a text is names only: each of its parts between separators and commas short
-/// enough to be a name.
+/// A part of a title of names is a word or two (`BBC`, `中文`, `主页`); a headline's clauses
+/// are longer.
+const MAX_NAME_PART_CHARS: usize = 5;
+
+/// True when a text is names only (`BBC News , 中文 - 主页`): several parts between spaces and
+/// separators, each a word or two, and no sentence.
 fn is_names(text: &str) -> bool {
-    text.split(|c: char| c.is_whitespace() || matches!(c, '-' | '|' | '_' | '·' | '｜' | '丨'))
-        .all(is_name)
+    let parts: Vec<&str> = text
+        .split(|c: char| c.is_whitespace() || matches!(c, '-' | '|' | '_' | '·' | '｜' | '丨'))
+        .filter(|part| !part.trim_matches(',').is_empty())
+        .collect();
+    let sentence = text.contains(['。', '！', '？', '!', '?', '，']);
+    parts.len() >= 2
+        && !sentence
+        && parts
+            .iter()
+            .all(|p| p.chars().count() <= MAX_NAME_PART_CHARS)
 }
 
 /// True when `headline` stands far before the prose of `body`, or after its start.
