@@ -209,3 +209,36 @@ async fn add_a_section_to_a_site_printed_then_written() {
     assert_eq!(kept.next(), None, "every original line is kept, in order");
     assert_eq!(added.len(), 4, "{added:?}");
 }
+
+/// Where a user starts: a configuration with `sites: []`. `add` adds the first site there, and
+/// a second site (another host) gets a section id of its own instead of a second `news`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn add_starts_from_no_sites_and_gives_each_site_its_own_section() {
+    let h = Harness::new().await;
+    let config = h.dir.path().join("config.yaml");
+    std::fs::write(&config, "# my feeds\nmax_items: 50\nsites: []\n").unwrap();
+    let base = h.server.base();
+    let other = base.replace("127.0.0.1", "localhost");
+    for base in [&base, &other] {
+        let out = common::feedwright(&[
+            "add",
+            &format!("{base}/domestic/"),
+            "--config",
+            config.to_str().unwrap(),
+        ])
+        .output()
+        .await
+        .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_ne!(out.status.code(), Some(2), "{stderr}");
+    }
+    let written = std::fs::read_to_string(&config).unwrap();
+    assert!(
+        written.starts_with("# my feeds\nmax_items: 50\n"),
+        "{written}"
+    );
+    let loaded = Config::load(&config).expect("the written config loads");
+    assert_eq!(loaded.max_items, 50);
+    let ids: Vec<&str> = loaded.sections().map(|(_, s)| s.id.as_str()).collect();
+    assert_eq!(ids, ["news", "localhost"], "{written}");
+}

@@ -169,6 +169,50 @@ async fn lists_are_followed_one_level_deep_and_only_on_start_hosts() {
     assert_eq!(followed.requests, 1, "a story listed twice is fetched once");
 }
 
+/// `max_follow` bounds the pages one poll follows, in page order; the next polls follow the
+/// rest, and the feed ends with every story completed from its own page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn following_is_bounded_by_max_follow_and_the_rest_come_on_later_polls() {
+    let mut h = Harness::new().await;
+    let yaml = h
+        .server
+        .config_yaml()
+        .replace("    follow: true", "    follow: true\n    max_follow: 4");
+    h.config = feedwright::config::Config::from_yaml(&yaml, h.dir.path()).expect("a valid config");
+    let followed = |h: &Harness| {
+        (1..=9)
+            .map(|n| {
+                let path = format!("/domestic/945/20240628/4674120{n}.html");
+                h.server.hits(&path).requests
+            })
+            .collect::<Vec<_>>()
+    };
+    let options = feedwright::run::RunOptions {
+        sections: vec!["domestic".into()],
+        ..Default::default()
+    };
+    for (poll, expected) in [
+        [1, 1, 1, 1, 0, 0, 0, 0, 0],
+        [1, 1, 1, 1, 1, 1, 1, 1, 0],
+        [1, 1, 1, 1, 1, 1, 1, 1, 1],
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let report = feedwright::run::run(h.config.clone(), &options)
+            .await
+            .unwrap();
+        assert!(report.all_ok());
+        assert_eq!(followed(&h), expected, "after poll {}", poll + 1);
+    }
+    let (_, atom) = h.feeds("domestic");
+    for want in expected("domestic", &h.server) {
+        let entry = atom.entries.iter().find(|e| e.id == want.link).unwrap();
+        let source = entry.authors.first().and_then(|a| a.name.clone());
+        assert_eq!(source, want.source, "{} completed from its page", want.link);
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gb2312_pages_decode_from_their_meta_declaration() {
     let h = Harness::new().await;

@@ -65,23 +65,7 @@ pub enum AddError {
 }
 
 pub async fn execute(args: AddArgs) -> Outcome {
-    // A file that does not load (or cannot be read) is never rewritten; only a missing one is
-    // started afresh.
-    let (existing, fetch) = match std::fs::read_to_string(&args.config) {
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-            (None, FetchSettings::default())
-        }
-        _ => {
-            let config = Config::load(&args.config)?;
-            let text = std::fs::read_to_string(&args.config).map_err(|source| {
-                crate::config::ConfigError::Read {
-                    path: args.config.clone(),
-                    source,
-                }
-            })?;
-            (Some(text), config.fetch)
-        }
-    };
+    let (existing, fetch, taken) = existing(&args.config)?;
     let urls = web_urls(&args.urls).map_err(|e| CommandError::Add(Box::new(e)))?;
     let reader = Reader::new(&fetch).map_err(|e| CommandError::Add(Box::new(e.into())))?;
     let mut pages = Vec::new();
@@ -104,11 +88,21 @@ pub async fn execute(args: AddArgs) -> Outcome {
         .map(|(_, document, found)| Sample { document, found })
         .collect();
     let learned = learn(&samples);
-    super::say_raw(&table(&learned.article, &learned.related, &pages));
     let article = learned.article_rules();
     let related = learned.related_rules();
+    super::say_raw(&table(
+        [
+            ("article", &learned.article, !article.is_empty()),
+            ("related", &learned.related, !related.is_empty()),
+        ],
+        &pages,
+    ));
+    let site_id = site_id(&urls[0]);
     let section = NewSection {
-        id: args.section.clone().unwrap_or_else(|| "news".to_owned()),
+        id: args
+            .section
+            .clone()
+            .unwrap_or_else(|| free_section_id(&taken, &site_id)),
         title: args.site.as_ref().and(args.title.clone()),
         urls: urls.iter().map(Url::to_string).collect(),
     };
@@ -119,8 +113,8 @@ pub async fn execute(args: AddArgs) -> Outcome {
         None => edit::add_site(
             base,
             &NewSite {
-                id: site_id(&urls[0]),
-                title: args.title.clone().unwrap_or_else(|| site_id(&urls[0])),
+                id: site_id.clone(),
+                title: args.title.clone().unwrap_or_else(|| site_id.clone()),
                 article,
                 related,
                 follow: pages
@@ -157,6 +151,70 @@ pub async fn execute(args: AddArgs) -> Outcome {
     })
 }
 
+/// The configuration `add` adds to: its text (`None` for a file that does not exist yet, which
+/// is started afresh), its fetch settings and the section ids it holds. A file that does not
+/// load is never rewritten (exit 2), unless its only problem is that it has no site yet
+/// (`sites: []`), which is where a user starts.
+fn existing(
+    path: &std::path::Path,
+) -> Result<(Option<String>, FetchSettings, Vec<String>), CommandError> {
+    let text = match std::fs::read_to_string(path) {
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            return Ok((None, FetchSettings::default(), Vec::new()));
+        }
+        Err(source) => {
+            return Err(crate::config::ConfigError::Read {
+                path: path.to_owned(),
+                source,
+            }
+            .into());
+        }
+        Ok(text) => text,
+    };
+    match Config::load(path) {
+        Ok(config) => {
+            let taken = config.sections().map(|(_, s)| s.id.clone()).collect();
+            Ok((Some(text), config.fetch, taken))
+        }
+        Err(crate::config::ConfigError::Invalid { problems, .. })
+            if problems.iter().all(|p| p.key == "sites") =>
+        {
+            // No site yet: the rest of the file is read with a placeholder site in it.
+            let folder = path.parent().unwrap_or(std::path::Path::new("."));
+            let with_one = edit::add_site(&text, &placeholder_site());
+            let config = Config::from_yaml(&with_one, folder)?;
+            Ok((Some(text), config.fetch, Vec::new()))
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// A site that only makes a configuration without sites loadable.
+fn placeholder_site() -> NewSite {
+    NewSite {
+        id: "placeholder".into(),
+        title: "placeholder".into(),
+        article: Vec::new(),
+        related: Vec::new(),
+        follow: false,
+        section: NewSection {
+            id: "placeholder".into(),
+            title: None,
+            urls: vec!["https://example.com/".into()],
+        },
+    }
+}
+
+/// The id of a new site's section: `news` when it is free, else the site's id, else the site's
+/// id numbered (`china-2`).
+fn free_section_id(taken: &[String], site: &str) -> String {
+    std::iter::once("news".to_owned())
+        .chain(std::iter::once(site.to_owned()))
+        .chain((2..).map(|n| format!("{site}-{n}")))
+        .find(|id| !taken.contains(id))
+        .unwrap_or_else(|| unreachable!("the numbered ids never run out"))
+}
+
 /// The URLs, all http(s) and all on one host.
 fn web_urls(texts: &[String]) -> Result<Vec<Url>, AddError> {
     let mut urls: Vec<Url> = Vec::new();
@@ -187,27 +245,28 @@ fn site_id(url: &Url) -> String {
     labels.last().copied().unwrap_or("site").to_owned()
 }
 
-/// The table of each field: the selectors chosen, the pages they were right on, what they read.
-fn table(
-    article: &[Choice],
-    related: &[Choice],
-    pages: &[(Url, scraper::Html, AutoPage)],
-) -> String {
+/// The table of each field: the selectors chosen, the pages they were right on, what they read,
+/// and whether they are written: a field not pinned is left to zero-config extraction, and so
+/// is every field of a part whose key fields (the article's title; a list's item, title and
+/// link) are not all pinned.
+fn table(parts: [(&str, &[Choice], bool); 2], pages: &[(Url, scraper::Html, AutoPage)]) -> String {
     let mut out = String::from("pages:\n");
     for (index, (url, _, found)) in pages.iter().enumerate() {
         out.push_str(&format!("  {}. {url} ({:?})\n", index + 1, found.kind));
     }
-    for (part, choices) in [("article", article), ("related", related)] {
+    for (part, choices, written) in parts {
         for choice in choices {
             let selectors = if choice.selectors.is_empty() {
                 "—".to_owned()
             } else {
                 choice.selectors.join(" | ")
             };
-            let verdict = if choice.pinned() {
-                String::new()
+            let verdict = if !choice.pinned() {
+                "  ← not pinned: stays on zero-config"
+            } else if !written {
+                "  ← not written: the part's key fields are not pinned, it stays on zero-config"
             } else {
-                "  ← not pinned: stays on zero-config".to_owned()
+                ""
             };
             out.push_str(&format!(
                 "{part}.{:<10} {selectors}  [{}/{} pages] {}{verdict}\n",

@@ -33,6 +33,9 @@ pub use raw::parse_duration;
 
 /// Default number of items in each feed.
 pub const DEFAULT_MAX_ITEMS: usize = 100;
+/// Default number of new list entries a section follows to their pages in one poll: a channel
+/// page of 400 links is 400 requests over many polls, never at once.
+pub const DEFAULT_MAX_FOLLOW: usize = 30;
 /// Default number of days an item stays in history after it was last seen.
 pub const DEFAULT_KEEP_DAYS: u32 = 90;
 /// Default per-request timeout.
@@ -177,6 +180,8 @@ pub struct Site {
     /// the list of its channel pages).
     pub rules: SiteRules,
     pub follow: bool,
+    /// The most new list entries followed per section and poll.
+    pub max_follow: usize,
     pub sections: Vec<Section>,
 }
 

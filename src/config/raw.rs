@@ -189,6 +189,9 @@ pub(super) struct RawSite {
     pub(super) related: Option<RawRelated>,
     #[serde(default)]
     pub(super) follow: bool,
+    /// The most new list entries followed per section and poll (the rest on later polls).
+    #[serde(default)]
+    pub(super) max_follow: Option<usize>,
     #[schemars(required)]
     pub(super) sections: Option<Vec<RawSection>>,
 }

@@ -12,9 +12,9 @@ use url::Url;
 
 use super::raw::{OneOrMany, RawArticle, RawConfig, RawFetch, RawRelated, RawSection, RawSite};
 use super::{
-    ArticleRules, Config, DEFAULT_KEEP_DAYS, DEFAULT_MAX_ITEMS, FetchSettings, Field, Fields,
-    Format, Output, Problem, RelatedRules, STATE_VARIABLE, Section, Site, SiteRules, StateLocation,
-    Target,
+    ArticleRules, Config, DEFAULT_KEEP_DAYS, DEFAULT_MAX_FOLLOW, DEFAULT_MAX_ITEMS, FetchSettings,
+    Field, Fields, Format, Output, Problem, RelatedRules, STATE_VARIABLE, Section, Site, SiteRules,
+    StateLocation, Target,
 };
 use crate::output;
 use feedwright_extract::Zone;
@@ -214,6 +214,14 @@ fn site(raw: RawSite, key: &Key, timezone: Zone, ids: &mut Ids, found: &mut Prob
         timezone,
         rules: SiteRules { article, related },
         follow: raw.follow,
+        max_follow: match raw.max_follow {
+            Some(0) => {
+                found.report(&key.field("max_follow"), "must be at least 1");
+                DEFAULT_MAX_FOLLOW
+            }
+            Some(n) => n,
+            None => DEFAULT_MAX_FOLLOW,
+        },
         sections,
     }
 }

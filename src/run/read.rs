@@ -52,6 +52,8 @@ pub(super) struct Followed {
     retry_later: bool,
     /// Fields that zero-config extraction filled on the followed pages.
     pub(super) fallbacks: usize,
+    /// Entries worth following left for a later poll (`max_follow`).
+    deferred: usize,
 }
 
 /// Reads the section at `place`: its start pages (conditionally), then its new list entries.
@@ -76,9 +78,10 @@ async fn read_section(shared: &Arc<Shared>, place: Place) -> Result<Read, Sectio
         return Ok(read);
     }
     read.followed = follow(shared, site, section, &scope, &mut read.sightings).await?;
-    if read.followed.retry_later {
+    if read.followed.retry_later || read.followed.deferred > 0 {
         // Forget the start pages' validators: the next poll reads them again, and so retries
-        // the followed pages that failed for a passing reason.
+        // the followed pages that failed for a passing reason and follows the entries left
+        // for it.
         for (_, validators) in &mut read.validated {
             *validators = Validators::default();
         }
@@ -228,7 +231,17 @@ async fn follow(
     scope: &Scope,
     sightings: &mut Sightings,
 ) -> Result<Followed, SectionError> {
-    let wanted = worth_fetching(shared, section, scope, sightings).await?;
+    let mut wanted = worth_fetching(shared, section, scope, sightings).await?;
+    let deferred = wanted.len().saturating_sub(site.max_follow);
+    if deferred > 0 {
+        tracing::info!(
+            section = section.id,
+            following = site.max_follow,
+            later = deferred,
+            "more new entries than max_follow: the rest are followed on later polls"
+        );
+        wanted.truncate(site.max_follow);
+    }
     shared.options.progress.pages_planned(wanted.len());
     let mut results = futures::stream::iter(wanted)
         .map(|(i, url)| async move {
@@ -247,7 +260,10 @@ async fn follow(
             (i, outcome, url)
         })
         .buffer_unordered(shared.config.fetch.concurrency);
-    let mut followed = Followed::default();
+    let mut followed = Followed {
+        deferred,
+        ..Followed::default()
+    };
     while let Some((i, outcome, url)) = results.next().await {
         shared.options.progress.page_done();
         match outcome {
