@@ -231,9 +231,11 @@ fn tail(dom: &Dom<'_>, body: usize) -> Vec<usize> {
     }
     let is_paragraph = |i: usize| {
         let e = &dom.elements[i];
+        // Prose of story cards is other stories'.
+        let prose = dom.own_prose(i);
         !e.hidden
-            && e.prose > 0
-            && e.prose * 2 >= e.chars
+            && prose > 0
+            && prose * 2 >= e.chars
             && !is_named_not_article(dom, i)
             && !is_notice(dom, i)
     };

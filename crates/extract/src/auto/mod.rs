@@ -327,9 +327,25 @@ fn is_far(dom: &Dom<'_>, headline: &title::Headline, body: Option<&body::Body>) 
 
 /// The first text run of the article's paragraphs.
 fn prose_start(dom: &Dom<'_>, body: &body::Body) -> usize {
-    body::parts(body)
-        .flat_map(|part| dom.elements[part].text_start..dom.elements[part].text_end)
+    let texts = || {
+        body::parts(body)
+            .flat_map(|part| dom.elements[part].text_start..dom.elements[part].text_end)
+    };
+    // A paragraph, else (an article of short paragraphs) the first sentences.
+    texts()
         .find(|&text| dom.elements[dom.block_of(text)].paragraph)
+        .or_else(|| {
+            texts().find(|&text| {
+                let block = dom.block_of(text);
+                let heading = matches!(
+                    dom.elements[block].el.value().name(),
+                    "h1" | "h2" | "h3" | "h4" | "h5" | "h6"
+                );
+                dom.elements[block].prose > 0
+                    && !heading
+                    && body.headline.is_none_or(|h| block >= dom.elements[h].end)
+            })
+        })
         .unwrap_or(dom.texts.len())
 }
 
