@@ -26,7 +26,7 @@ pub enum ExtractError {
         #[source]
         source: std::io::Error,
     },
-    #[error("{0}: not a web page (an http(s) URL or a file: path)")]
+    #[error("{0}: not a web page (an http(s) URL or the path of a saved page)")]
     Unsupported(String),
     #[error("{url}: no article or list found")]
     Nothing { url: Url },
@@ -50,6 +50,8 @@ impl Source {
                 .to_file_path()
                 .map(Source::File)
                 .map_err(|()| ExtractError::Unsupported(text.to_owned())),
+            // A path without a scheme is a saved page.
+            Err(url::ParseError::RelativeUrlWithoutBase) => Ok(Source::File(PathBuf::from(text))),
             _ => Err(ExtractError::Unsupported(text.to_owned())),
         }
     }

@@ -326,14 +326,14 @@ async fn migrate_copies_the_history_and_the_next_run_writes_the_same_feeds() {
         "{}",
         String::from_utf8_lossy(&migrated.stderr)
     );
-    assert!(said.contains("45 items"), "{said}");
+    assert!(said.contains("46 items"), "{said}");
     assert!(!said.contains(common::services::PG_PASSWORD), "{said}");
     let again = common::feedwright(&["migrate", "-c", config, "--to", &url])
         .output()
         .await
         .unwrap();
     assert_eq!(again.status.code(), Some(1), "a second copy is refused");
-    assert!(String::from_utf8_lossy(&again.stderr).contains("already holds 45 items"));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already holds 46 items"));
 
     let ran = common::feedwright(&["run", "--json", "-c", config])
         .env("FEEDWRIGHT_STATE", &url)
@@ -409,7 +409,7 @@ async fn a_database_that_goes_away_fails_the_run_and_the_next_recovers() {
             common::parse_feed(&path);
         }
     }
-    assert_eq!(Postgres::query(&url, "SELECT count(*) FROM items"), ["45"]);
+    assert_eq!(Postgres::query(&url, "SELECT count(*) FROM items"), ["46"]);
 }
 
 /// Two `run`s at once on PostgreSQL: the second skips the sections the first holds, with a

@@ -167,7 +167,7 @@ async fn watch_polls_and_reads_the_changed_config() {
     watch.wait_for_polls(1).await;
     let first = &watch.polls()[0];
     assert!(
-        first.starts_with("poll 1: 3 sections written, 0 failed; 45 new, 0 updated items;"),
+        first.starts_with("poll 1: 3 sections written, 0 failed; 46 new, 0 updated items;"),
         "{first}"
     );
     for section in ["news", "domestic", "military"] {

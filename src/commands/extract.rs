@@ -1,24 +1,35 @@
-//! `feedwright extract`: one page through zero-config extraction, for a person or a script.
+//! `feedwright extract`: pages through zero-config extraction, for a person or a script: one
+//! page, or a crawl's worth in one process (`--jsonl`).
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use chrono::SecondsFormat;
 use feedwright_extract::{Page, PageKind, Zone};
+use futures::StreamExt;
+use serde::Serialize;
 
 use super::{CommandError, ExitStatus, Outcome};
 use crate::config::{Config, FetchSettings};
 use crate::zero_config::{Reader, Source};
 
-/// Fetch one page (or read a saved one) and show its article or list, found with no selectors.
+/// Show the article or list of pages (fetched, or saved), found with no selectors.
 #[derive(Debug, clap::Args)]
 pub struct ExtractArgs {
-    /// The page: an http(s) URL, or `file:` and the path of a saved page.
-    pub url: String,
-    /// Print the result as JSON (keys: kind, url, title, published, precision, author, source,
-    /// body_html, body_text, image, items).
-    #[arg(long)]
+    /// Pages: http(s) URLs, paths (or `file:` paths) of saved pages, folders of saved pages
+    /// (every .html/.htm/.shtml file inside), or `-` to read such inputs from standard input,
+    /// one per line.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<String>,
+    /// Print JSON: the page's object for one input, an array for several (keys: input, kind,
+    /// url, title, published, precision, author, source, body_html, body_text, image, pages,
+    /// items).
+    #[arg(long, conflicts_with = "jsonl")]
     pub json: bool,
+    /// Print one JSON object per input and line, in input order; an input that failed gives
+    /// `{"input": …, "error": …}` and the others go on.
+    #[arg(long)]
+    pub jsonl: bool,
     /// Read times in this site's time zone, and fetch with the configuration's settings.
     #[arg(short, long, value_name = "ID")]
     pub site: Option<String>,
@@ -27,22 +38,143 @@ pub struct ExtractArgs {
     pub config: PathBuf,
 }
 
+/// One input's result, as `--json` and `--jsonl` print it.
+#[derive(Serialize)]
+struct Extracted<'a> {
+    input: &'a str,
+    #[serde(flatten)]
+    page: Option<&'a Page>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
 pub async fn execute(args: ExtractArgs) -> Outcome {
-    let source = Source::parse(&args.url).map_err(CommandError::Extract)?;
     let (fetch, tz) = settings(&args)?;
+    let inputs = inputs(&args.inputs)?;
     let reader = Reader::new(&fetch).map_err(CommandError::Extract)?;
-    let page = reader
-        .extract(&source, &tz)
-        .await
-        .map_err(CommandError::Extract)?;
-    if args.json {
-        let json = serde_json::to_string_pretty(&page)
-            .unwrap_or_else(|_| unreachable!("plain data serializes"));
-        say!("{json}");
-    } else {
-        super::say_raw(&show(&page));
+    let concurrency = fetch.concurrency.max(1);
+    // Pages are read a few at a time (web pages wait on the network) and shown in input
+    // order as each is ready.
+    let mut results = futures::stream::iter(inputs.iter())
+        .map(|input| {
+            let (reader, tz) = (&reader, &tz);
+            async move {
+                let result = match Source::parse(input) {
+                    Ok(source) => reader.extract(&source, tz).await,
+                    Err(error) => Err(error),
+                };
+                (input.as_str(), result)
+            }
+        })
+        .buffered(concurrency);
+    let single = inputs.len() == 1;
+    let mut failed = None;
+    let mut array = Vec::new();
+    while let Some((input, result)) = results.next().await {
+        let (page, error) = match &result {
+            Ok(page) => (Some(page), None),
+            Err(error) => (None, Some(crate::error_chain(error))),
+        };
+        if args.jsonl || args.json {
+            let line = Extracted {
+                input,
+                page,
+                error: error.clone(),
+            };
+            if args.jsonl {
+                say!("{}", json(&line, false));
+            } else {
+                array.push(json(&line, true));
+            }
+        } else if let Some(page) = page {
+            if !single {
+                say!("== {input}");
+            }
+            super::say_raw(&show(page));
+        }
+        if let Err(error) = result {
+            if !args.jsonl && !args.json || single {
+                eprintln!("error: {}", crate::error_chain(&error));
+            }
+            failed.get_or_insert(error);
+        }
     }
-    Ok(ExitStatus::Success)
+    if args.json {
+        match array.as_slice() {
+            [one] => say!("{one}"),
+            many => say!("[\n{}\n]", many.join(",\n")),
+        }
+    }
+    Ok(if failed.is_some() {
+        ExitStatus::Failed
+    } else {
+        ExitStatus::Success
+    })
+}
+
+/// `value` as JSON text, pretty or on one line.
+fn json(value: &impl Serialize, pretty: bool) -> String {
+    let text = if pretty {
+        serde_json::to_string_pretty(value)
+    } else {
+        serde_json::to_string(value)
+    };
+    text.unwrap_or_else(|_| unreachable!("plain data serializes"))
+}
+
+/// The inputs, with `-` replaced by the lines of standard input and folders by the saved
+/// pages they hold (sorted, at any depth).
+fn inputs(given: &[String]) -> Result<Vec<String>, CommandError> {
+    let mut out = Vec::new();
+    for input in given {
+        if input == "-" {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).map_err(|e| {
+                CommandError::system("cannot read the inputs from standard input", e)
+            })?;
+            out.extend(
+                text.lines()
+                    .map(str::trim)
+                    .filter(|line| !line.is_empty())
+                    .map(str::to_owned),
+            );
+        } else if std::path::Path::new(input).is_dir() {
+            out.extend(saved_pages(std::path::Path::new(input))?);
+        } else {
+            out.push(input.clone());
+        }
+    }
+    Ok(out)
+}
+
+/// Extensions of saved pages.
+const PAGE_EXTENSIONS: [&str; 3] = ["html", "htm", "shtml"];
+
+/// The saved pages under `folder`, at any depth, sorted by path.
+fn saved_pages(folder: &std::path::Path) -> Result<Vec<String>, CommandError> {
+    let mut pages = Vec::new();
+    let mut folders = vec![folder.to_owned()];
+    while let Some(folder) = folders.pop() {
+        let entries = std::fs::read_dir(&folder)
+            .map_err(|e| CommandError::system(format!("cannot read {}", folder.display()), e))?;
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                folders.push(path);
+            } else if path
+                .extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| PAGE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+            {
+                pages.push(path);
+            }
+        }
+    }
+    pages.sort();
+    Ok(pages
+        .into_iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect())
 }
 
 /// The page as a person reads it: the article's fields, its body line by line, then the list.
@@ -70,6 +202,9 @@ fn show(page: &Page) -> String {
             ));
             line(format!("source     {}", or_dash(&page.source)));
             line(format!("author     {}", or_dash(&page.author)));
+            if page.pages > 1 {
+                line(format!("pages      {}", page.pages));
+            }
             if let Some(image) = &page.image {
                 line(format!("image      {image}"));
             }

@@ -15,8 +15,8 @@ use feedwright_extract::TimeContext;
 use feedwright_extract::raw::RawArticle;
 use feedwright_extract::site::{Wanted, extract_for_site};
 
+use super::plan::FeedPlan;
 use crate::normalize;
-use crate::publish::FeedPlan;
 
 /// What a section's pages gave, and what recording and writing it need.
 pub(super) struct Read {

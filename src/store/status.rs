@@ -191,7 +191,7 @@ pub enum Outcome<'a> {
 /// What a section's feed files were written from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rendered {
-    /// The settings fingerprint (see `publish::FeedPlan`).
+    /// The settings fingerprint (see `run::plan::FeedPlan`).
     pub fingerprint: String,
     /// Items in the feed.
     pub items: usize,

@@ -58,3 +58,8 @@ pub mod zone;
 pub use page::{Entry, Page, PageKind, extract};
 pub use time::{Precision, TimeContext};
 pub use zone::Zone;
+
+/// The examples of the crate's README, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExamples;
