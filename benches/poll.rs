@@ -3,7 +3,7 @@
 //! minimal program that only fetches the same pages with reqwest and parses them with scraper.
 //!
 //!     cargo bench --bench poll -- [--sections 200] [--follow 5] [--entries 40] [--repeat 3] [--rsspls PATH]
-//!                                 [--only follow,list,rsspls]
+//!                                 [--only follow,list,rsspls] [--start channel|article]
 //!
 //! Each program runs as a child process (process start included, as cron runs it); its CPU time
 //! and peak memory come from `wait4`, its requests from the server's counters. The server runs
@@ -12,6 +12,8 @@
 //! `FEEDWRIGHT_BENCH_BIN=path` measures another feedwright build (to compare two commits on the
 //! same machine, in the same minute). `--only` picks workloads: `follow` (cold with following,
 //! warm, and the floor of the same pages), `list` (list only and its floor), `rsspls`.
+//! `--start article` makes every start page an article with the entries as its hot list (the
+//! selectors read both), instead of a channel page.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -30,6 +32,8 @@ struct Options {
     entries: usize,
     rsspls: Option<PathBuf>,
     only: Vec<String>,
+    /// The start pages are articles with the entries as their hot list (`--start article`).
+    articles: bool,
 }
 
 impl Options {
@@ -44,6 +48,7 @@ impl From<&Options> for Synthetic {
             sections: options.sections,
             entries: options.entries,
             follow: options.follow,
+            articles: options.articles,
         }
     }
 }
@@ -56,6 +61,7 @@ fn options() -> Options {
         entries: 40,
         rsspls: None,
         only: Vec::new(),
+        articles: false,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -68,6 +74,7 @@ fn options() -> Options {
             "--entries" => options.entries = value.parse().expect("--entries N"),
             "--rsspls" => options.rsspls = Some(PathBuf::from(value)),
             "--only" => options.only = value.split(',').map(str::to_owned).collect(),
+            "--start" => options.articles = value == "article",
             _ => {
                 i += 1;
                 continue;

@@ -117,6 +117,7 @@ fn cpu(options: &Options, runtime: &tokio::runtime::Runtime, pg: &Postgres) {
         sections: 200,
         entries: 40,
         follow: 5,
+        articles: false,
     };
     let server = runtime
         .block_on(SiteServer::start(site.pages("http://other.example")))
@@ -245,6 +246,7 @@ fn cycle(options: &Options, runtime: &tokio::runtime::Runtime, pg: &Postgres, ga
         sections: options.sections,
         entries: 20,
         follow: 0,
+        articles: false,
     };
     let pages = site
         .pages("http://other.example")

@@ -464,6 +464,7 @@ async fn three_watchers_share_the_sections_and_survive_a_kill() {
         sections: 600,
         entries: 5,
         follow: 0,
+        articles: false,
     };
     let server = SiteServer::start(site.pages("http://other.example"))
         .await

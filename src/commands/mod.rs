@@ -151,8 +151,12 @@ pub fn init_logging(global: &Global) {
         (false, 1) => "info",
         (false, _) => "debug",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("feedwright={level},warn")));
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        // html5ever warns of markup it repairs ("foster parenting"): nothing a user can act on.
+        tracing_subscriber::EnvFilter::new(format!(
+            "feedwright={level},feedwright_extract={level},html5ever=error,warn"
+        ))
+    });
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -1,7 +1,8 @@
 //! Parsing a page into a document, with a guard against pages nested too deep to parse in
 //! reasonable time.
 
-use scraper::Html;
+use scraper::{Html, Selector};
+use url::Url;
 
 /// How deep elements may nest before the rest of a page is ignored. html5ever's tree builder
 /// looks through its whole stack of open elements for many tags, so a page nested 100,000 deep
@@ -25,6 +26,29 @@ pub fn parse_document(html: &str) -> Html {
         );
     }
     Html::parse_document(&html[..cut])
+}
+
+/// The address the links of the page at `url` are read against. A web page's own; a saved
+/// page (a `file:` URL) tells where it came from with `<base href>`, `<link rel=canonical>`
+/// or `og:url`, and without them its relative links lead nowhere on the web.
+pub fn web_address(document: &Html, url: &Url) -> Url {
+    if matches!(url.scheme(), "http" | "https") {
+        return url.clone();
+    }
+    let said = Selector::parse(
+        r#"base[href], link[rel="canonical"][href], meta[property="og:url"][content]"#,
+    )
+    .unwrap_or_else(|_| unreachable!("static selector"));
+    document
+        .select(&said)
+        .filter_map(|el| {
+            el.value()
+                .attr("href")
+                .or_else(|| el.value().attr("content"))
+        })
+        .filter_map(|address| Url::parse(address.trim()).ok())
+        .find(|address| matches!(address.scheme(), "http" | "https"))
+        .unwrap_or_else(|| url.clone())
 }
 
 /// Where a page's elements, counted by their tags, first nest deeper than [`MAX_NESTING`]; the

@@ -8,7 +8,7 @@ use url::Url;
 
 use crate::auto::{self, Kind};
 use crate::clean::clean;
-use crate::document::parse_document;
+use crate::document::{parse_document, web_address};
 use crate::link::canonical_link;
 use crate::raw::RawEntry;
 use crate::text::{plain, xml_safe};
@@ -125,7 +125,10 @@ impl Page {
 /// assert_eq!(page.source.as_deref(), Some("新华社"));
 /// ```
 pub fn extract(html: &str, url: &Url, ctx: &TimeContext<'_>) -> Option<Page> {
-    let found = auto::extract(&parse_document(html), url);
+    let document = parse_document(html);
+    let page_url = url;
+    let url = &web_address(&document, url);
+    let found = auto::extract(&document, url);
     let kind = match found.kind {
         Kind::Article => PageKind::Article,
         Kind::List => PageKind::List,
@@ -137,7 +140,7 @@ pub fn extract(html: &str, url: &Url, ctx: &TimeContext<'_>) -> Option<Page> {
         .filter_map(|raw| entry(raw, url, ctx))
         .collect();
     let mut page = Page {
-        url: url.clone(),
+        url: page_url.clone(),
         kind,
         title: None,
         published: None,
@@ -173,7 +176,14 @@ pub fn extract(html: &str, url: &Url, ctx: &TimeContext<'_>) -> Option<Page> {
 /// A list entry of the page at `page`, normalized; `None` when its link is not a web link or
 /// its title is empty.
 pub fn entry(raw: &RawEntry, page: &Url, ctx: &TimeContext<'_>) -> Option<Entry> {
-    let Some(link) = canonical_link(page, &raw.href) else {
+    // A saved page that does not say where it came from lists its neighbours as files.
+    let saved = || {
+        (page.scheme() == "file")
+            .then(|| page.join(raw.href.trim()).ok())
+            .flatten()
+            .filter(|link| link.scheme() == "file")
+    };
+    let Some(link) = canonical_link(page, &raw.href).or_else(saved) else {
         tracing::debug!(url = %page, href = raw.href, "list entry skipped: not an http(s) link");
         return None;
     };

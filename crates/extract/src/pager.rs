@@ -51,6 +51,9 @@ const NEXT_WORDS: [&str; 7] = [
 /// Marks a next-page link may show instead of or beside its words.
 const NEXT_MARKS: [char; 6] = ['>', '»', '›', '→', '＞', ' '];
 
+/// Bytes of text beyond which a link is no pager's (`下一页 >`, `12`).
+const MAX_PAGER_TEXT: usize = 24;
+
 /// Query parameters that number a story's pages.
 const PAGE_PARAMS: [&str; 8] = [
     "page",
@@ -69,24 +72,37 @@ pub fn next_page(document: &Html, url: &Url) -> Option<Url> {
     let mut numbered: Vec<(u32, Url)> = Vec::new();
     let mut by_word = None;
     for link in document.select(&links) {
+        // Most links are headlines: their words rule them out before their address is read.
+        let mut text = String::new();
+        for piece in link.text() {
+            text.push_str(piece);
+            if text.len() > MAX_PAGER_TEXT {
+                break;
+            }
+        }
+        if text.len() > MAX_PAGER_TEXT {
+            continue;
+        }
+        let word = text
+            .trim_matches(|c: char| c.is_whitespace() || NEXT_MARKS.contains(&c))
+            .to_lowercase();
+        let number = word.parse::<u32>().ok();
+        if number.is_none() && !NEXT_WORDS.contains(&word.as_str()) {
+            continue;
+        }
         let Some(target) = link
             .value()
             .attr("href")
             .and_then(|href| url.join(href.trim()).ok())
+            .filter(|target| is_sibling_page(url, target))
         else {
             continue;
         };
-        if !is_sibling_page(url, &target) {
-            continue;
-        }
-        let text = crate::text::plain_text(link);
-        let word = text
-            .trim_matches(|c| NEXT_MARKS.contains(&c))
-            .to_lowercase();
-        if NEXT_WORDS.contains(&word.as_str()) {
-            by_word.get_or_insert(target);
-        } else if let Ok(number) = word.parse::<u32>() {
-            numbered.push((number, target));
+        match number {
+            Some(number) => numbered.push((number, target)),
+            None => {
+                by_word.get_or_insert(target);
+            }
         }
     }
     by_word.or_else(|| next_by_number(&numbered))

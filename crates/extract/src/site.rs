@@ -67,7 +67,10 @@ pub fn extract_for_site(html: &str, url: &Url, site: &SiteRules, wanted: Wanted)
                     .filter(|(_, fields)| fields.is_empty())
                     .map(|(name, _)| name);
                 let wanting: Vec<&'static str> = missing.iter().copied().chain(unset).collect();
-                if let Some(from_auto) = auto().article.as_ref().filter(|_| !wanting.is_empty()) {
+                // Zero-config extraction runs only when a field wants it.
+                if !wanting.is_empty()
+                    && let Some(from_auto) = auto().article.as_ref()
+                {
                     fill(&mut found, from_auto, &wanting);
                     fallbacks.extend(missing);
                 }

@@ -16,6 +16,9 @@ pub struct Synthetic {
     pub entries: usize,
     /// Entries per channel page that are articles on the site's own host.
     pub follow: usize,
+    /// The start pages are articles whose hot list holds the entries, instead of channel
+    /// pages.
+    pub articles: bool,
 }
 
 const PARAGRAPH: &str = "美国驻北约大使朱莉安·史密斯于5月3日在接受日本广播协会（NHK）的线上专访时，澄清了有关北约计划在日本设立办事处的传言。她表示当前并未考虑开设办事处，而是专注于其他更为实际的合作措施。";
@@ -54,6 +57,20 @@ fn entry(href: &str, title: &str, time: &str) -> String {
     )
 }
 
+/// An article page: its headline, time, a body of eight paragraphs and a lazy image, and a hot
+/// list of `hot` entries.
+fn article_page(title: &str, time: &str, image: &str, hot: &str) -> String {
+    let body: String = (0..8).map(|p| format!("<p>{PARAGRAPH}{p}</p>")).collect();
+    format!(
+        r#"{}<h1 id="chan_newsTitle">{title}</h1>
+<div id="chan_newsInfo"><div class="chan_newsInfo_link">关键词：</div>{time}&nbsp;&nbsp;<span class="chan_newsInfo_source"><a href="https://www.guancha.cn/">观察者网</a></span></div>
+<div id="chan_newsDetail">{body}<p><img src="/p.gif" data-original="{image}"></p><p>（责任编辑：卢其龙 CN070）</p></div>
+<div class="chan_hot"><ul class="item_list">{hot}</ul></div>{}"#,
+        header("文章"),
+        footer()
+    )
+}
+
 impl Synthetic {
     /// The site's pages: per section a channel page whose first `follow` entries are articles
     /// on this host (followed) and the others on `other_host` (listed only).
@@ -75,14 +92,22 @@ impl Synthetic {
                     )
                 })
                 .collect();
-            let list = format!(
-                r#"{}<div class="wp_title">频道{s}</div><ul class="item_list">{entries}</ul>{}"#,
-                header(&format!("频道{s}")),
-                footer()
-            );
-            pages.insert(format!("/s{s}/"), Resource::html(list));
+            let start = if options.articles {
+                article_page(
+                    &format!("第{s}频道要闻：北约暂未考虑在日设办事处"),
+                    &time(s, 0),
+                    &format!("/img/{s}/start.jpg"),
+                    &entries,
+                )
+            } else {
+                format!(
+                    r#"{}<div class="wp_title">频道{s}</div><ul class="item_list">{entries}</ul>{}"#,
+                    header(&format!("频道{s}")),
+                    footer()
+                )
+            };
+            pages.insert(format!("/s{s}/"), Resource::html(start));
             for e in 0..options.follow {
-                let body: String = (0..8).map(|p| format!("<p>{PARAGRAPH}{p}</p>")).collect();
                 let hot: String = (0..10)
                     .map(|h| {
                         entry(
@@ -92,14 +117,11 @@ impl Synthetic {
                         )
                     })
                     .collect();
-                let article = format!(
-                    r#"{}<h1 id="chan_newsTitle">第{s}频道新闻{e}：北约暂未考虑在日设办事处</h1>
-<div id="chan_newsInfo"><div class="chan_newsInfo_link">关键词：</div>{}&nbsp;&nbsp;<span class="chan_newsInfo_source"><a href="https://www.guancha.cn/">观察者网</a></span></div>
-<div id="chan_newsDetail">{body}<p><img src="/p.gif" data-original="/img/{s}/{e}.jpg"></p><p>（责任编辑：卢其龙 CN070）</p></div>
-<div class="chan_hot"><ul class="item_list">{hot}</ul></div>{}"#,
-                    header("文章"),
-                    time(s, e),
-                    footer()
+                let article = article_page(
+                    &format!("第{s}频道新闻{e}：北约暂未考虑在日设办事处"),
+                    &time(s, e),
+                    &format!("/img/{s}/{e}.jpg"),
+                    &hot,
                 );
                 pages.insert(format!("/s{s}/a{e}.html"), Resource::html(article));
             }

@@ -113,11 +113,13 @@ impl PageSite {
         }
     }
 
-    /// `href` made absolute against the page, without its fragment.
+    /// `href` made absolute against the page, without its fragment: a web address, or on a
+    /// saved page that does not say where it came from, the saved file's neighbour.
     pub fn resolve(&self, href: &str) -> Option<Url> {
         let mut url = self.url.join(href.trim()).ok()?;
         url.set_fragment(None);
-        matches!(url.scheme(), "http" | "https").then_some(url)
+        (matches!(url.scheme(), "http" | "https") || url.scheme() == self.url.scheme())
+            .then_some(url)
     }
 
     /// True when `url` is on the page's own site: its registrable domain, or a sister domain
@@ -249,9 +251,11 @@ pub enum Address {
 /// What `url` reads as by itself: something else when it is on a service's host or a social
 /// site, or a tag, topic, search, account or index page; a story when it carries an id.
 fn address(url: &Url) -> Address {
-    let Some(host) = url.host_str() else {
+    // A saved page's neighbour has no host: only its path tells.
+    let host = url.host_str().unwrap_or_default();
+    if host.is_empty() && url.scheme() != "file" {
         return Address::Other;
-    };
+    }
     if service_host(url) || SOCIAL.contains(&registrable(host).as_str()) {
         return Address::Other;
     }
