@@ -28,14 +28,14 @@ pub enum Stopped {
 }
 
 /// Fetches the pages after the one at `first` that `article` leads to, and appends each to it;
-/// `extract` reads a fetched page's article. Returns the number of pages read (the first
-/// included) and why the join stopped early, if it did.
-pub async fn join<T: Paged>(
+/// `extract` reads a fetched page's article (in place, or on the run's CPU threads). Returns
+/// the number of pages read (the first included) and why the join stopped early, if it did.
+pub async fn join<T: Paged, Read: Future<Output = Option<T>>>(
     fetcher: &Fetcher,
     scope: &Scope,
     first: &Url,
     article: &mut T,
-    extract: impl Fn(&fetch::Page) -> Option<T>,
+    extract: impl Fn(fetch::Page) -> Read,
 ) -> (usize, Option<Stopped>) {
     let mut read = vec![first.clone()];
     let mut current = first.clone();
@@ -64,13 +64,14 @@ pub async fn join<T: Paged>(
                 return (read.len(), Some(Stopped::Failed(url)));
             }
         };
-        let Some(more) = extract(&page) else {
+        let landed = page.url.clone();
+        let Some(more) = extract(page).await else {
             tracing::warn!(url = %first, page = %url, "multi-page article: a page holds no article; keeping the pages read");
             return (read.len(), Some(Stopped::Failed(url)));
         };
         article.append(more);
         read.push(url);
-        current = page.url;
+        current = landed;
     }
     (read.len(), None)
 }

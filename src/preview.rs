@@ -122,9 +122,11 @@ pub async fn preview(
     let mut pages = 1;
     if let Some(article) = extracted.article.as_mut() {
         pages = crate::pages::join(&fetcher, &scope, &page.url, article, |next| {
-            extract_for_site(&next.text, &next.url, &site.rules, Wanted::Article)
-                .extracted
-                .article
+            std::future::ready(
+                extract_for_site(&next.text, &next.url, &site.rules, Wanted::Article)
+                    .extracted
+                    .article,
+            )
         })
         .await
         .0;

@@ -107,7 +107,7 @@ impl Reader {
             let scope = Scope::new([start], &self.allow_hosts);
             crate::pages::join(&self.fetcher, &scope, &url, &mut page, |next| {
                 let ctx = TimeContext::new(tz.clone(), next.fetched_at);
-                feedwright_extract::extract(&next.text, &next.url, &ctx)
+                std::future::ready(feedwright_extract::extract(&next.text, &next.url, &ctx))
             })
             .await;
         }

@@ -25,6 +25,7 @@
 //! share the sections through leases (`lease.rs`): each run claims the sections it polls, and
 //! skips those another poller holds.
 
+mod cpu;
 mod finish;
 mod halt;
 mod lease;
@@ -48,6 +49,7 @@ use crate::fetch::Fetcher;
 use crate::lock::{LockError, RunLock};
 use crate::publish::Publisher;
 use crate::store::{SectionStatus, Store, StoreError};
+use cpu::CpuPool;
 use lease::Holder;
 use record::record;
 pub use report::{Progress, RunError, RunOptions, RunReport, SectionError, SectionSummary};
@@ -126,6 +128,7 @@ async fn open(
         publisher,
         off_runtime,
         statuses: Mutex::new(HashMap::new()),
+        cpu: CpuPool::default(),
         config,
         options: options.clone(),
         _lock: lock,

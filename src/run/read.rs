@@ -4,13 +4,14 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use url::Url;
 
 use super::{Place, SectionError, SectionRun, Shared, State, store_error};
 use crate::config::{Section, Site};
 use crate::fetch::{FetchError, Fetched, Page, Scope, Validators};
-use crate::item::{Sighting, Sightings, is_listed, worth_following};
+use crate::item::{Scraped, Sighting, Sightings, is_listed, worth_following};
 use feedwright_extract::TimeContext;
 use feedwright_extract::raw::RawArticle;
 use feedwright_extract::site::{Wanted, extract_for_site};
@@ -73,11 +74,11 @@ pub(super) async fn read(shared: Arc<Shared>, place: Place) -> SectionRun {
 async fn read_section(shared: &Arc<Shared>, place: Place) -> Result<Read, SectionError> {
     let (site, section) = shared.place(place);
     let scope = Scope::new(&section.urls, &shared.config.fetch.allow_hosts);
-    let mut read = read_start_pages(shared, site, section, &scope).await?;
+    let mut read = read_start_pages(shared, place, &scope).await?;
     if read.untouched() || !site.follow {
         return Ok(read);
     }
-    read.followed = follow(shared, site, section, &scope, &mut read.sightings).await?;
+    read.followed = follow(shared, place, &scope, &mut read.sightings).await?;
     if read.followed.retry_later || read.followed.deferred > 0 {
         // Forget the start pages' validators: the next poll reads them again, and so retries
         // the followed pages that failed for a passing reason and follows the entries left
@@ -93,10 +94,10 @@ async fn read_section(shared: &Arc<Shared>, place: Place) -> Result<Read, Sectio
 /// those that changed.
 async fn read_start_pages(
     shared: &Arc<Shared>,
-    site: &Site,
-    section: &Section,
+    place: Place,
     scope: &Scope,
 ) -> Result<Read, SectionError> {
+    let (site, section) = shared.place(place);
     let mut sightings = Sightings::default();
     let mut validated = Vec::new();
     let mut not_modified = 0;
@@ -115,9 +116,10 @@ async fn read_start_pages(
         })? {
             Fetched::NotModified => not_modified += 1,
             Fetched::Page(page) => {
-                fallbacks +=
-                    read_start_page(shared, site, section, scope, &page, &mut sightings).await;
-                validated.push((url.clone(), page.validators));
+                let (filled, validators) =
+                    read_start_page(shared, place, scope, page, &mut sightings).await;
+                fallbacks += filled;
+                validated.push((url.clone(), validators));
             }
         }
     }
@@ -156,68 +158,133 @@ fn note_fallbacks(section: &Section, page: &Page, fallbacks: &[&str]) -> usize {
 }
 
 /// The article (if the page is one, with its other pages when it has several) and the list of
-/// a start page; returns how many fields came from zero-config extraction.
+/// a start page; returns how many fields came from zero-config extraction, and the page's
+/// validators.
 async fn read_start_page(
     shared: &Arc<Shared>,
-    site: &Site,
-    section: &Section,
+    place: Place,
     scope: &Scope,
-    page: &Page,
+    page: Page,
     sightings: &mut Sightings,
-) -> usize {
-    let found = extract_for_site(&page.text, &page.url, &site.rules, Wanted::ArticleAndList);
-    let extracted = found.extracted;
-    let article_ctx = article_context(site, page);
-    if let Some(mut article) = extracted.article {
-        whole_article(shared, site, scope, page, &mut article).await;
-        if let Some(story) = normalize::article(&article, &page.url, &article_ctx) {
-            sightings.add(Sighting {
-                story,
-                list_title: None,
-            });
-        }
+) -> (usize, Validators) {
+    let (reading, page) = read_page(shared, place, page, Wanted::ArticleAndList).await;
+    if let Some(article) = reading.article
+        && let Some(story) = whole_story(shared, place, scope, &page, article).await
+    {
+        sightings.add(Sighting {
+            story,
+            list_title: None,
+        });
     }
+    for sighting in reading.entries {
+        sightings.add(sighting);
+    }
+    let filled = note_fallbacks(shared.place(place).1, &page, &reading.fallbacks);
+    (filled, page.validators)
+}
+
+/// What the CPU threads made of a page: its article and its list's entries, normalized, and
+/// the fields zero-config extraction filled.
+struct Reading {
+    article: Option<Article>,
+    entries: Vec<Sighting>,
+    fallbacks: Vec<&'static str>,
+}
+
+/// A page's article: its story, or its first page while its pager leads on.
+enum Article {
+    Whole(Option<Scraped>),
+    Paged(RawArticle),
+}
+
+/// Extracts and normalizes `page` on the run's CPU threads, and gives the page back.
+async fn read_page(
+    shared: &Arc<Shared>,
+    place: Place,
+    page: Page,
+    wanted: Wanted,
+) -> (Reading, Page) {
+    let on_pool = Arc::clone(shared);
+    shared
+        .cpu
+        .run(move || {
+            let (site, _) = on_pool.place(place);
+            (reading(site, &page, wanted), page)
+        })
+        .await
+}
+
+/// Extraction and normalization of one page of `site`.
+fn reading(site: &Site, page: &Page, wanted: Wanted) -> Reading {
+    let found = extract_for_site(&page.text, &page.url, &site.rules, wanted);
+    let ctx = article_context(site, page.fetched_at);
+    let article = found.extracted.article.map(|article| match article.next {
+        Some(_) => Article::Paged(article),
+        None => Article::Whole(normalize::article(&article, &page.url, &ctx)),
+    });
     let list_ctx = TimeContext {
         format: site
             .rules
             .related
             .as_ref()
             .and_then(|r| r.published_format.as_deref()),
-        ..article_ctx.clone()
+        ..ctx
     };
-    for entry in &extracted.entries {
-        if let Some(story) = normalize::entry(entry, &page.url, &list_ctx) {
-            let list_title = Some(story.title.clone());
-            sightings.add(Sighting { story, list_title });
-        }
+    let entries = found
+        .extracted
+        .entries
+        .iter()
+        .filter_map(|entry| normalize::entry(entry, &page.url, &list_ctx))
+        .map(|story| Sighting {
+            list_title: Some(story.title.clone()),
+            story,
+        })
+        .collect();
+    Reading {
+        article,
+        entries,
+        fallbacks: found.fallbacks,
     }
-    note_fallbacks(section, page, &found.fallbacks)
 }
 
-/// Appends the article's other pages, when its pager leads on, to the article of `page`.
-async fn whole_article(
+/// The story of the article of `page`: read already, or once its other pages are joined to it
+/// (each extracted on the CPU threads).
+async fn whole_story(
     shared: &Arc<Shared>,
-    site: &Site,
+    place: Place,
     scope: &Scope,
     page: &Page,
-    article: &mut RawArticle,
-) {
-    if article.next.is_none() {
-        return;
-    }
-    crate::pages::join(&shared.fetcher, scope, &page.url, article, |next| {
-        extract_for_site(&next.text, &next.url, &site.rules, Wanted::Article)
-            .extracted
-            .article
+    article: Article,
+) -> Option<Scraped> {
+    let mut joined = match article {
+        Article::Whole(story) => return story,
+        Article::Paged(first) => first,
+    };
+    crate::pages::join(&shared.fetcher, scope, &page.url, &mut joined, |next| {
+        let on_pool = Arc::clone(shared);
+        shared.cpu.run(move || {
+            let (site, _) = on_pool.place(place);
+            extract_for_site(&next.text, &next.url, &site.rules, Wanted::Article)
+                .extracted
+                .article
+        })
     })
     .await;
+    let (on_pool, url, fetched_at) = (Arc::clone(shared), page.url.clone(), page.fetched_at);
+    shared
+        .cpu
+        .run(move || {
+            let (site, _) = on_pool.place(place);
+            normalize::article(&joined, &url, &article_context(site, fetched_at))
+        })
+        .await
 }
 
 /// What following one list entry gave.
 enum Outcome {
     /// Its page, read: the article (if it holds one) and the fields zero-config extraction
     /// filled.
-    Read(Option<crate::item::Scraped>, Vec<&'static str>),
+    Read(Option<Scraped>, Vec<&'static str>),
     /// The server said the page did not change.
     Unchanged,
     Failed(FetchError),
@@ -226,11 +293,11 @@ enum Outcome {
 /// Fetches the pages of the list entries worth following and completes their stories.
 async fn follow(
     shared: &Arc<Shared>,
-    site: &Site,
-    section: &Section,
+    place: Place,
     scope: &Scope,
     sightings: &mut Sightings,
 ) -> Result<Followed, SectionError> {
+    let (site, section) = shared.place(place);
     let mut wanted = worth_fetching(shared, section, scope, sightings).await?;
     let deferred = wanted.len().saturating_sub(site.max_follow);
     if deferred > 0 {
@@ -247,12 +314,16 @@ async fn follow(
         .map(|(i, url)| async move {
             let outcome = match shared.fetcher.fetch(&url, None, scope).await {
                 Ok(Fetched::Page(page)) => {
-                    let (article, fallbacks) = article_of(shared, site, scope, &page).await;
-                    note_fallbacks(section, &page, &fallbacks);
+                    let (reading, page) = read_page(shared, place, page, Wanted::Article).await;
+                    note_fallbacks(section, &page, &reading.fallbacks);
+                    let article = match reading.article {
+                        Some(article) => whole_story(shared, place, scope, &page, article).await,
+                        None => None,
+                    };
                     if article.is_none() {
                         tracing::warn!(section = section.id, url = %page.url, "followed page has no article title; keeping the list's data");
                     }
-                    Outcome::Read(article, fallbacks)
+                    Outcome::Read(article, reading.fallbacks)
                 }
                 Ok(Fetched::NotModified) => Outcome::Unchanged,
                 Err(error) => Outcome::Failed(error),
@@ -314,32 +385,12 @@ async fn worth_fetching(
         .collect())
 }
 
-/// What an article's times on `page` are read against: the site's zone and pinned format, the
-/// moment of the fetch.
-fn article_context<'a>(site: &'a Site, page: &Page) -> TimeContext<'a> {
+/// What an article's times on a page of `site` fetched at `fetched_at` are read against: the
+/// site's zone and pinned format, the moment of the fetch.
+fn article_context(site: &Site, fetched_at: DateTime<Utc>) -> TimeContext<'_> {
     TimeContext {
         tz: site.timezone.clone(),
-        now: page.fetched_at,
+        now: fetched_at,
         format: site.rules.article.published_format.as_deref(),
     }
-}
-
-/// The article of a followed page (with its other pages when it has several), normalized, and
-/// the fields zero-config extraction filled.
-async fn article_of(
-    shared: &Arc<Shared>,
-    site: &Site,
-    scope: &Scope,
-    page: &Page,
-) -> (Option<crate::item::Scraped>, Vec<&'static str>) {
-    let ctx = article_context(site, page);
-    let found = extract_for_site(&page.text, &page.url, &site.rules, Wanted::Article);
-    let Some(mut article) = found.extracted.article else {
-        return (None, found.fallbacks);
-    };
-    whole_article(shared, site, scope, page, &mut article).await;
-    (
-        normalize::article(&article, &page.url, &ctx),
-        found.fallbacks,
-    )
 }

@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::RunOptions;
 use super::blocking;
+use super::cpu::CpuPool;
 use super::lease::Holder;
 use crate::config::{Config, Section, Site};
 use crate::fetch::Fetcher;
@@ -34,6 +35,8 @@ pub(super) struct Shared {
     pub(super) off_runtime: bool,
     /// The statuses of the batch being polled, as history held them when it began.
     pub(super) statuses: Mutex<HashMap<String, SectionStatus>>,
+    /// The threads pages are extracted on.
+    pub(super) cpu: CpuPool,
     /// The run's name and leases on shared history.
     pub(super) holder: Option<Holder>,
     pub(super) _lock: Option<RunLock>,

@@ -72,10 +72,12 @@ fn choose(body: &[u8], content_type: Option<&str>) -> (&'static Encoding, Declar
         // Saved and proxied copies keep a `gb2312` tag over bytes re-encoded as UTF-8. Text
         // in a legacy encoding is practically never valid UTF-8 once it has non-ASCII bytes,
         // so such bytes are read as what they are.
-        let utf8 = !body.is_ascii()
-            && Encoding::for_bom(body).is_none()
-            && std::str::from_utf8(body).is_ok();
-        if encoding != UTF_8 && utf8 {
+        let utf8 = || {
+            !body.is_ascii()
+                && Encoding::for_bom(body).is_none()
+                && std::str::from_utf8(body).is_ok()
+        };
+        if encoding != UTF_8 && utf8() {
             return (UTF_8, Declared::Detected);
         }
         return (encoding, Declared::Meta);

@@ -1,6 +1,7 @@
 //! Parsing a page into a document, with a guard against pages nested too deep to parse in
 //! reasonable time.
 
+use memchr::{memchr, memmem};
 use scraper::{Html, Selector};
 use url::Url;
 
@@ -8,13 +9,6 @@ use url::Url;
 /// looks through its whole stack of open elements for many tags, so a page nested 100,000 deep
 /// would cost minutes; real pages stay within a few hundred.
 pub const MAX_NESTING: usize = 4096;
-
-/// Elements that hold nothing, or that the parser closes by itself when the next one opens:
-/// they do not deepen a page.
-const FLAT: [&str; 20] = [
-    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
-    "wbr", "p", "li", "td", "tr", "option", "dt", "dd",
-];
 
 /// Parses a page, ignoring whatever lies deeper than [`MAX_NESTING`] open elements.
 pub fn parse_document(html: &str) -> Html {
@@ -52,36 +46,117 @@ pub fn web_address(document: &Html, url: &Url) -> Url {
 }
 
 /// Where a page's elements, counted by their tags, first nest deeper than [`MAX_NESTING`]; the
-/// page's length when they never do.
+/// page's length when they never do. Comments and the text of raw-text elements (scripts,
+/// styles, `<title>`, `<textarea>`…) are skipped: a script's `i<n` is no tag. One pass over
+/// the page, without allocating.
 fn nesting_cut(html: &str) -> usize {
     let bytes = html.as_bytes();
+    // Most pages have too few tags to nest that deep: counting them is cheaper than reading them.
+    if tag_marks(bytes) <= MAX_NESTING {
+        return bytes.len();
+    }
     let mut depth = 0usize;
     let mut at = 0;
-    while let Some(found) = html[at..].find('<') {
-        at += found + 1;
+    while let Some(found) = memchr(b'<', &bytes[at..]) {
+        let open = at + found;
+        at = open + 1;
         match bytes.get(at) {
+            Some(b'!') if bytes[at..].starts_with(b"!--") => {
+                at = memmem::find(&bytes[at + 3..], b"-->").map_or(bytes.len(), |end| at + end + 6);
+            }
             Some(b'/') => depth = depth.saturating_sub(1),
             Some(c) if c.is_ascii_alphabetic() => {
-                let name_end = bytes[at..]
+                let name_len = bytes[at..]
                     .iter()
                     .position(|b| !b.is_ascii_alphanumeric())
-                    .map_or(bytes.len(), |n| at + n);
-                let name = html[at..name_end].to_ascii_lowercase();
-                let tag_end = html[name_end..]
-                    .find('>')
-                    .map_or(bytes.len(), |n| name_end + n);
-                let self_closing = tag_end > 0 && bytes.get(tag_end - 1) == Some(&b'/');
-                if !self_closing && !FLAT.contains(&name.as_str()) {
-                    depth += 1;
-                    if depth > MAX_NESTING {
-                        return at - 1;
+                    .unwrap_or(bytes.len() - at);
+                let name = &bytes[at..at + name_len];
+                // A tag without its `>` runs to the end of the page: nothing after it is markup.
+                let Some(end) = memchr(b'>', &bytes[at + name_len..]) else {
+                    return bytes.len();
+                };
+                let tag_end = at + name_len + end;
+                at = tag_end + 1;
+                match Kind::of(name) {
+                    Kind::Flat => {}
+                    Kind::RawText => at = raw_text_end(bytes, at, name),
+                    Kind::Other if bytes[tag_end - 1] == b'/' => {}
+                    Kind::Other => {
+                        depth += 1;
+                        if depth > MAX_NESTING {
+                            return open;
+                        }
                     }
                 }
             }
             _ => {}
         }
     }
-    html.len()
+    bytes.len()
+}
+
+/// How many `<` the page has, counted a block at a time (so that the count vectorizes).
+fn tag_marks(bytes: &[u8]) -> usize {
+    bytes
+        .chunks(255)
+        .map(|block| {
+            let in_block = block
+                .iter()
+                .fold(0u8, |n, &b| n.wrapping_add(u8::from(b == b'<')));
+            usize::from(in_block)
+        })
+        .sum()
+}
+
+/// What an element's tag does to the nesting.
+enum Kind {
+    /// It holds nothing, or the parser closes it by itself when the next one opens.
+    Flat,
+    /// Its content is text, not markup, up to its closing tag.
+    RawText,
+    /// It nests.
+    Other,
+}
+
+impl Kind {
+    fn of(name: &[u8]) -> Kind {
+        let mut lower = [0u8; 8];
+        let Some(lower) = lower.get_mut(..name.len()) else {
+            return Kind::Other;
+        };
+        lower.copy_from_slice(name);
+        lower.make_ascii_lowercase();
+        match &*lower {
+            b"area" | b"base" | b"br" | b"col" | b"embed" | b"hr" | b"img" | b"input" | b"link"
+            | b"meta" | b"source" | b"track" | b"wbr" | b"p" | b"li" | b"td" | b"tr"
+            | b"option" | b"dt" | b"dd" => Kind::Flat,
+            b"script" | b"style" | b"title" | b"textarea" | b"xmp" | b"iframe" | b"noembed"
+            | b"noframes" | b"noscript" => Kind::RawText,
+            _ => Kind::Other,
+        }
+    }
+}
+
+/// Where the text of the raw-text element `name` that starts at `from` ends: at its closing
+/// tag, or at the page's end.
+fn raw_text_end(bytes: &[u8], from: usize, name: &[u8]) -> usize {
+    let mut at = from;
+    while let Some(found) = memchr(b'<', &bytes[at..]) {
+        let close = at + found;
+        let after = close + 2;
+        let closes = bytes.get(close + 1) == Some(&b'/')
+            && bytes
+                .get(after..after + name.len())
+                .is_some_and(|n| n.eq_ignore_ascii_case(name))
+            && bytes
+                .get(after + name.len())
+                .is_none_or(|b| !b.is_ascii_alphanumeric());
+        if closes {
+            return close;
+        }
+        at = close + 1;
+    }
+    bytes.len()
 }
 
 #[cfg(test)]
@@ -101,5 +176,24 @@ mod tests {
         assert_eq!(nesting_cut(&flat), flat.len());
         let closed = "<div><span>a</span></div>".repeat(10_000);
         assert_eq!(nesting_cut(&closed), closed.len());
+    }
+
+    #[test]
+    fn scripts_styles_and_comments_are_no_markup() {
+        let comparisons = "if (i<n) { i++; } ".repeat(MAX_NESTING + 1000);
+        let page = format!(
+            "<html><head><script>{comparisons}</script><STYLE>a<b{{}}</STYLE></head>\
+             <body><!-- {} --><div><p>正文</p></div></body></html>",
+            "<div>".repeat(MAX_NESTING + 10)
+        );
+        assert_eq!(nesting_cut(&page), page.len());
+        let unclosed = format!("<html><body><script>{comparisons}");
+        assert_eq!(nesting_cut(&unclosed), unclosed.len());
+    }
+
+    #[test]
+    fn tags_without_their_end_end_the_markup() {
+        let page = format!("<div>{}", "<a".repeat(100_000));
+        assert_eq!(nesting_cut(&page), page.len());
     }
 }

@@ -6,7 +6,7 @@
 //! else (the next story, another site) is no next page. Joining the pages (fetching each once,
 //! stopping at a loop or a cap) is the caller's: [`crate::raw::RawArticle::append`] adds a page.
 
-use scraper::{Html, Selector};
+use scraper::{ElementRef, Html};
 use url::Url;
 
 /// An article that may go on over more pages, as raw strings or as a normalized page.
@@ -54,6 +54,23 @@ const NEXT_MARKS: [char; 6] = ['>', '»', '›', '→', '＞', ' '];
 /// Bytes of text beyond which a link is no pager's (`下一页 >`, `12`).
 const MAX_PAGER_TEXT: usize = 24;
 
+/// The last name of `path` without its extension and page number (`46470275` of
+/// `/a/46470275_2.html`).
+fn name_base(path: &str) -> &str {
+    let name = path.rsplit_once('/').map_or(path, |(_, name)| name);
+    let base = name.rsplit_once('.').map_or(name, |(base, _)| base);
+    match base.rsplit_once(['_', '-']) {
+        Some((kept, number))
+            if !kept.is_empty()
+                && !number.is_empty()
+                && number.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            kept
+        }
+        _ => base,
+    }
+}
+
 /// Query parameters that number a story's pages.
 const PAGE_PARAMS: [&str; 8] = [
     "page",
@@ -68,12 +85,32 @@ const PAGE_PARAMS: [&str; 8] = [
 
 /// The link to the next page of the article at `url`, if the page shows a pager.
 pub fn next_page(document: &Html, url: &Url) -> Option<Url> {
-    let links = Selector::parse("a[href]").unwrap_or_else(|_| unreachable!("static selector"));
+    // The tree's nodes in the order the parser made them: the page's order, without walking it.
+    let links = document
+        .tree
+        .nodes()
+        .filter_map(ElementRef::wrap)
+        .filter(|el| el.value().name() == "a" && el.value().attr("href").is_some());
     let mut numbered: Vec<(u32, Url)> = Vec::new();
     let mut by_word = None;
-    for link in document.select(&links) {
-        // Most links are headlines: their words rule them out before their address is read.
-        let mut text = String::new();
+    // Another page of the story names the page's own file, or only changes its query.
+    let base = name_base(url.path());
+    let may_be_sibling = |href: &str| match base {
+        "" => href.contains('?'),
+        _ if base.contains('%') => true,
+        _ => href.contains(base) || href.starts_with('?'),
+    };
+    let mut text = String::new();
+    for link in links {
+        if !link
+            .value()
+            .attr("href")
+            .is_some_and(|href| may_be_sibling(href.trim()))
+        {
+            continue;
+        }
+        // Links that may lead to a sibling are few; their words rule most of the rest out.
+        text.clear();
         for piece in link.text() {
             text.push_str(piece);
             if text.len() > MAX_PAGER_TEXT {
@@ -83,11 +120,9 @@ pub fn next_page(document: &Html, url: &Url) -> Option<Url> {
         if text.len() > MAX_PAGER_TEXT {
             continue;
         }
-        let word = text
-            .trim_matches(|c: char| c.is_whitespace() || NEXT_MARKS.contains(&c))
-            .to_lowercase();
+        let word = text.trim_matches(|c: char| c.is_whitespace() || NEXT_MARKS.contains(&c));
         let number = word.parse::<u32>().ok();
-        if number.is_none() && !NEXT_WORDS.contains(&word.as_str()) {
+        if number.is_none() && !NEXT_WORDS.iter().any(|w| w.eq_ignore_ascii_case(word)) {
             continue;
         }
         let Some(target) = link
@@ -139,17 +174,8 @@ pub fn is_sibling_page(page: &Url, other: &Url) -> bool {
 fn stem(url: &Url) -> (String, Vec<(String, String)>) {
     let path = url.path();
     let (folder, name) = path.rsplit_once('/').unwrap_or(("", path));
-    let (base, extension) = name.rsplit_once('.').unwrap_or((name, ""));
-    let base = match base.rsplit_once(['_', '-']) {
-        Some((kept, number))
-            if !kept.is_empty()
-                && !number.is_empty()
-                && number.bytes().all(|b| b.is_ascii_digit()) =>
-        {
-            kept
-        }
-        _ => base,
-    };
+    let extension = name.rsplit_once('.').map_or("", |(_, extension)| extension);
+    let base = name_base(path);
     let query = url
         .query_pairs()
         .filter(|(name, _)| !PAGE_PARAMS.contains(&name.to_ascii_lowercase().as_str()))
@@ -190,6 +216,16 @@ mod tests {
         assert_eq!(
             next(query, "https://bbs.example.com/read.php?id=7").as_deref(),
             Some("https://bbs.example.com/read.php?id=7&page=2")
+        );
+        let folder = r#"<a href="/news/2024/">1</a><a href="/news/2024/?page=2">下一页</a>"#;
+        assert_eq!(
+            next(folder, "https://news.example.com/news/2024/").as_deref(),
+            Some("https://news.example.com/news/2024/?page=2")
+        );
+        let absolute = r#"<a href="https://news.example.com/a/46470275-2.html">Next</a>"#;
+        assert_eq!(
+            next(absolute, "https://news.example.com/a/46470275.html").as_deref(),
+            Some("https://news.example.com/a/46470275-2.html")
         );
     }
 

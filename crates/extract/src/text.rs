@@ -108,15 +108,21 @@ fn open_tag(element: &scraper::node::Element, html: &mut String) {
 }
 
 fn escape_into(text: &str, attribute: bool, out: &mut String) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' if !attribute => out.push_str("&lt;"),
-            '>' if !attribute => out.push_str("&gt;"),
-            '"' if attribute => out.push_str("&quot;"),
-            c => out.push(c),
-        }
+    // The escaped characters are ASCII: the text between them is copied as it is.
+    let mut copied = 0;
+    for (at, byte) in text.bytes().enumerate() {
+        let escape = match byte {
+            b'&' => "&amp;",
+            b'<' if !attribute => "&lt;",
+            b'>' if !attribute => "&gt;",
+            b'"' if attribute => "&quot;",
+            _ => continue,
+        };
+        out.push_str(&text[copied..at]);
+        out.push_str(escape);
+        copied = at + 1;
     }
+    out.push_str(&text[copied..]);
 }
 
 fn is_void(name: &str) -> bool {
@@ -158,12 +164,30 @@ pub fn collapse_whitespace(text: &str) -> String {
 /// U+FFFF), so that no feed is malformed because of a page, and those the W3C validator warns
 /// about: C1 controls and U+FFFD, the mark of bytes a page's charset could not decode.
 pub fn xml_safe(text: &str) -> String {
-    let allowed = |c: char| matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{7E}' | '\u{A0}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFC}' | '\u{10000}'..);
-    // Almost every text is clean: one check, one copy.
-    if text.chars().all(allowed) {
+    // Almost every text is clean: one check of its bytes, one copy.
+    if is_xml_safe(text.as_bytes()) {
         return text.to_owned();
     }
-    text.chars().filter(|&c| allowed(c)).collect()
+    text.chars().filter(|&c| is_xml_safe_char(c)).collect()
+}
+
+fn is_xml_safe_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{7E}' | '\u{A0}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFC}' | '\u{10000}'..)
+}
+
+/// True when every character of the UTF-8 `bytes` is one [`xml_safe`] keeps, read from the
+/// bytes: C0 controls and DEL are single bytes, C1 controls `C2 80`–`C2 9F`, U+FFFD to U+FFFF
+/// `EF BF BD`–`EF BF BF`.
+fn is_xml_safe(bytes: &[u8]) -> bool {
+    bytes.iter().enumerate().all(|(at, &byte)| match byte {
+        b'\t' | b'\n' | b'\r' | 0x20..=0x7E => true,
+        0xC2 => !matches!(bytes.get(at + 1), Some(0x80..=0x9F)),
+        0xEF => {
+            !(bytes.get(at + 1) == Some(&0xBF) && matches!(bytes.get(at + 2), Some(0xBD..=0xBF)))
+        }
+        0x80..=0xFF => true,
+        _ => false,
+    })
 }
 
 /// A text as plain, XML-safe, whitespace-collapsed text.
@@ -200,6 +224,24 @@ mod tests {
             xml_safe("a\u{0}b\u{8}c\td\u{fffe}e\u{1F600}"),
             "abc\tde\u{1F600}"
         );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_byte_check_agrees_with_the_characters(text in "(.|[\\x00-\\x20\\x7f-\\xa0\\u{fffc}-\\u{ffff}]){0,40}") {
+            proptest::prop_assert_eq!(
+                is_xml_safe(text.as_bytes()),
+                text.chars().all(is_xml_safe_char)
+            );
+        }
+
+        #[test]
+        fn escaping_round_trips(text in "(.|[&<>\"]){0,40}") {
+            let mut out = String::new();
+            escape_into(&text, false, &mut out);
+            let back = out.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&");
+            proptest::prop_assert_eq!(back, text);
+        }
     }
 
     #[test]
