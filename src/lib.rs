@@ -33,6 +33,7 @@ pub mod commands;
 pub mod config;
 pub mod demo;
 pub mod fetch;
+mod halt;
 pub mod item;
 pub mod learn;
 pub mod lock;

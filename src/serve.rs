@@ -153,9 +153,11 @@ fn content_type(kind: OutputFile, request: &HeaderMap) -> String {
     }
 }
 
-/// `feeds.opml` with its relative `xmlUrl`/`htmlUrl` links made absolute for the host the
-/// client asked for.
+/// `feeds.opml` with its relative `xmlUrl` links (the feeds' own names, when no `base_url` is
+/// set) made absolute for the host the client asked for, with the scheme it asked with (a
+/// proxy tells it in `X-Forwarded-Proto` or `Forwarded`). Links that name a scheme stay.
 fn absolute_opml(bytes: &[u8], request: &HeaderMap) -> Vec<u8> {
+    const LINK: &str = "xmlUrl=\"";
     let host = request
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
@@ -168,10 +170,43 @@ fn absolute_opml(bytes: &[u8], request: &HeaderMap) -> Vec<u8> {
     let Some(host) = host else {
         return bytes.to_vec();
     };
+    let scheme = asked_scheme(request);
     let text = String::from_utf8_lossy(bytes);
-    text.replace("xmlUrl=\"", &format!("xmlUrl=\"http://{host}/"))
-        .replace(&format!("xmlUrl=\"http://{host}/http"), "xmlUrl=\"http")
-        .into_bytes()
+    let mut out = String::with_capacity(text.len() + 1024);
+    let mut rest: &str = &text;
+    while let Some(at) = rest.find(LINK) {
+        let (before, value) = rest.split_at(at + LINK.len());
+        out.push_str(before);
+        let end = value.find('"').unwrap_or(value.len());
+        // A feed's name holds no ':' (section ids are [a-z0-9_-]); an absolute link does.
+        if !value[..end].contains(':') {
+            out.push_str(scheme);
+            out.push_str("://");
+            out.push_str(host);
+            out.push('/');
+        }
+        rest = value;
+    }
+    out.push_str(rest);
+    out.into_bytes()
+}
+
+/// The scheme the client used, as a proxy in front reports it; `http` when none does.
+fn asked_scheme(request: &HeaderMap) -> &'static str {
+    let said = |name: &str| request.get(name).and_then(|v| v.to_str().ok());
+    let forwarded = said("forwarded").and_then(|value| {
+        value
+            .split([',', ';'])
+            .find_map(|pair| pair.trim().strip_prefix("proto="))
+    });
+    let proto = said("x-forwarded-proto")
+        .and_then(|value| value.split(',').next())
+        .or(forwarded)
+        .map(|p| p.trim().trim_matches('"'));
+    match proto {
+        Some(p) if p.eq_ignore_ascii_case("https") => "https",
+        _ => "http",
+    }
 }
 
 #[cfg(test)]
@@ -224,6 +259,35 @@ mod tests {
         request.insert(header::HOST, HeaderValue::from_static("evil\"><x>"));
         let opml = br#"<outline xmlUrl="news.rss"/>"#;
         assert_eq!(absolute_opml(opml, &request), opml.to_vec());
+    }
+
+    #[test]
+    fn opml_links_of_any_section_id_take_the_scheme_a_proxy_reports() {
+        let opml = br#"<outline xmlUrl="http-news.rss"/><outline xmlUrl="https.rss"/>"#;
+        let mut request = HeaderMap::new();
+        request.insert(header::HOST, HeaderValue::from_static("feeds.example"));
+        let plain = String::from_utf8(absolute_opml(opml, &request)).unwrap();
+        assert_eq!(
+            plain,
+            r#"<outline xmlUrl="http://feeds.example/http-news.rss"/><outline xmlUrl="http://feeds.example/https.rss"/>"#
+        );
+        request.insert("x-forwarded-proto", HeaderValue::from_static("https"));
+        let proxied = String::from_utf8(absolute_opml(opml, &request)).unwrap();
+        assert!(
+            proxied.contains(r#"xmlUrl="https://feeds.example/http-news.rss""#),
+            "{proxied}"
+        );
+        let mut forwarded = HeaderMap::new();
+        forwarded.insert(header::HOST, HeaderValue::from_static("feeds.example"));
+        forwarded.insert(
+            "forwarded",
+            HeaderValue::from_static("for=10.0.0.1;proto=https"),
+        );
+        let proxied = String::from_utf8(absolute_opml(opml, &forwarded)).unwrap();
+        assert!(
+            proxied.contains(r#"xmlUrl="https://feeds.example/https.rss""#),
+            "{proxied}"
+        );
     }
 
     #[test]

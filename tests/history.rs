@@ -326,6 +326,8 @@ enum KillPoint {
     Committed,
     /// Once a section's feeds are written, before the others and before any outcome is noted.
     Written,
+    /// With a feed's new bytes in its temporary file, before the rename over the old feed.
+    Renaming,
 }
 
 /// Polls the site once, moves its list on, starts a second run and kills it at `point`.
@@ -348,6 +350,9 @@ async fn kill_a_run_at(h: &Harness, config: &str, point: KillPoint) {
         KillPoint::Written => {
             command.env("FEEDWRIGHT_HALT_AT", "written");
         }
+        KillPoint::Renaming => {
+            command.env("FEEDWRIGHT_HALT_AT", "renaming");
+        }
     }
     let mut victim = command.spawn().expect("the binary starts");
     match point {
@@ -360,7 +365,7 @@ async fn kill_a_run_at(h: &Harness, config: &str, point: KillPoint) {
             }
             assert_eq!(h.server.hits(NEW_ARTICLE).requests, 1, "the run is reading");
         }
-        KillPoint::Committed | KillPoint::Written => {
+        KillPoint::Committed | KillPoint::Written | KillPoint::Renaming => {
             use tokio::io::AsyncBufReadExt;
             let stderr = victim.stderr.take().expect("stderr is piped");
             let mut lines = tokio::io::BufReader::new(stderr).lines();
@@ -381,18 +386,50 @@ async fn kill_a_run_at(h: &Harness, config: &str, point: KillPoint) {
 /// The article that the moved list adds, followed by the news section.
 const NEW_ARTICLE: &str = "/socialgd/10000169/20240629/46742001.html";
 
+/// The temporary files in the feeds' folder.
+fn temporaries(h: &Harness) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(h.config.output.folder().unwrap())
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .map(|e| e.path())
+        .collect()
+}
+
 /// A run killed with `kill -9` at any point leaves a history that the next run completes:
-/// during reading, between the commit and the first feed, and in the middle of writing. Each
-/// time the next run succeeds, history passes SQLite's integrity check, every feed is complete
-/// (both formats valid, the news feed with the moved list's new and corrected items), and no
-/// temporary file is left.
+/// during reading, between the commit and the first feed, in the middle of writing, and
+/// between a feed's temporary file and its rename (the old feed stays whole, the temporary
+/// file stays behind). Each time the next run succeeds, history passes SQLite's integrity
+/// check, every feed is complete (both formats valid, the news feed with the moved list's new
+/// and corrected items), and no temporary file is left.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_killed_at_any_point_leaves_a_state_the_next_run_completes() {
-    for point in [KillPoint::Reading, KillPoint::Committed, KillPoint::Written] {
+    let points = [
+        KillPoint::Reading,
+        KillPoint::Committed,
+        KillPoint::Written,
+        KillPoint::Renaming,
+    ];
+    for point in points {
         let h = Harness::new().await;
         let config = h.write_config();
         let config = config.to_str().unwrap();
         kill_a_run_at(&h, config, point).await;
+        if let KillPoint::Renaming = point {
+            assert_eq!(
+                temporaries(&h).len(),
+                1,
+                "the kill left the new bytes behind"
+            );
+            for section in ["news", "domestic", "military"] {
+                let (rss, atom) = h.feeds(section);
+                assert_eq!(
+                    rss.entries.len(),
+                    atom.entries.len(),
+                    "the old feeds are whole"
+                );
+            }
+        }
         if let KillPoint::Reading = point {
             let article = h.server.get(NEW_ARTICLE).unwrap();
             h.server.set(NEW_ARTICLE, article.delayed(Duration::ZERO));
@@ -432,12 +469,10 @@ async fn a_run_killed_at_any_point_leaves_a_state_the_next_run_completes() {
             NEW_TITLE,
             "{point:?}"
         );
-        let leftovers: Vec<_> = std::fs::read_dir(h.config.output.folder().unwrap())
-            .unwrap()
-            .filter_map(Result::ok)
-            .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
-            .collect();
-        assert!(leftovers.is_empty(), "{point:?}: no temporary file is left");
+        assert!(
+            temporaries(&h).is_empty(),
+            "{point:?}: no temporary file is left"
+        );
     }
 }
 

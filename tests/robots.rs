@@ -175,3 +175,34 @@ async fn a_missing_robots_txt_allows_every_page() {
         "the articles' own titles, newest first"
     );
 }
+
+/// A page that redirects into a part of the site robots.txt disallows is not fetched there:
+/// the redirect's target is checked like any page, the entry keeps what the list says, and the
+/// other article is read.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redirect_into_a_disallowed_path_is_not_followed() {
+    let server = site(Resource::html("User-agent: *\nDisallow: /private/\n")).await;
+    let mut redirect = Resource::status(StatusCode::FOUND);
+    redirect.headers = vec![(
+        axum::http::header::LOCATION,
+        axum::http::HeaderValue::from_static("/private/1.html"),
+    )];
+    server.set("/a/1.html", redirect);
+    server.set("/private/1.html", article("私密", "2024-06-28 09:00:00"));
+    let dir = tempfile::tempdir().unwrap();
+    let (config, report) = run_once(&server, &dir).await;
+    let summary = report.sections[0].as_ref().expect("the section is written");
+    assert_eq!(server.hits("/private/1.html").requests, 0, "never asked");
+    assert_eq!(server.hits("/a/1.html").requests, 1);
+    assert!(
+        summary.failed_urls.iter().any(|u| u.ends_with("/a/1.html")),
+        "{summary:?}"
+    );
+    let atom = common::parse_feed(&config.output.folder().unwrap().join("polite.atom"));
+    let titles: Vec<String> = atom.entries.iter().map(common::title).collect();
+    assert_eq!(
+        titles,
+        ["第二篇", "一"],
+        "the list's title for the refused one"
+    );
+}

@@ -1,9 +1,12 @@
-//! `feedwright migrate --to postgres://…`: a SQLite history copied into PostgreSQL.
+//! `feedwright migrate --to postgres://…`: a SQLite history copied into PostgreSQL, under the
+//! history's run lock (no run writes it meanwhile) and from one snapshot of it.
 
 use std::path::PathBuf;
 
 use super::{CommandError, ExitStatus, Outcome};
 use crate::config::{Config, StateLocation};
+use crate::lock::RunLock;
+use crate::run::RunError;
 use crate::store::Store;
 
 /// Copy the SQLite history into PostgreSQL (the target must hold no items yet).
@@ -18,6 +21,9 @@ pub struct MigrateArgs {
     /// The PostgreSQL database to copy into: postgres://user:pass@host:5432/db.
     #[arg(long, value_name = "URL")]
     pub to: String,
+    /// How long to wait for a run's lock on the SQLite history before exiting with status 3.
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = super::duration)]
+    pub lock_wait: std::time::Duration,
 }
 
 pub async fn execute(args: MigrateArgs) -> Outcome {
@@ -54,7 +60,10 @@ pub async fn execute(args: MigrateArgs) -> Outcome {
         ));
     }
     // PostgreSQL's client runs a runtime of its own: it is used off this one's threads.
+    let wait = args.lock_wait;
     let (from, to, copied) = crate::run::blocking(move || {
+        // No run writes the history while it is copied.
+        let _lock = RunLock::acquire(&source, wait).map_err(RunError::Locked)?;
         let mut from = Store::open_file(&source)?;
         let mut to = Store::open(&StateLocation::Postgres(target))?;
         let copied = from.copy_into(&mut to)?;

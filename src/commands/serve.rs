@@ -37,12 +37,7 @@ pub async fn execute(args: ServeArgs) -> Outcome {
         .map_err(|e| CommandError::system("cannot read the listening address", e))?;
     say!("serving {} at http://{addr}/", dir.display());
     if let Some(interval) = args.poll {
-        let config_path = args.config.clone();
-        let schedule = super::watch::Schedule {
-            interval,
-            lease: crate::run::DEFAULT_LEASE,
-        };
-        tokio::spawn(async move { super::watch::poll_forever(&config_path, &[], schedule).await });
+        tokio::spawn(poll_beside(args.config.clone(), interval));
     }
     let mut stop = Shutdown::new()?;
     axum::serve(listener, crate::serve::router(dir, &config))
@@ -50,4 +45,32 @@ pub async fn execute(args: ServeArgs) -> Outcome {
         .await
         .map_err(|e| CommandError::system("the server failed", e))?;
     Ok(ExitStatus::Success)
+}
+
+/// Polls every `interval` beside the server. A panic of the poller is reported on stderr, and
+/// polling starts again after `interval`: the feeds never go quietly stale.
+async fn poll_beside(config_path: PathBuf, interval: Duration) {
+    let schedule = super::watch::Schedule {
+        interval,
+        lease: crate::run::DEFAULT_LEASE,
+    };
+    loop {
+        let path = config_path.clone();
+        let polling =
+            tokio::spawn(async move { super::watch::poll_forever(&path, &[], schedule).await });
+        match polling.await {
+            Err(failure) if failure.is_panic() => {
+                let panic = failure.into_panic();
+                let message = panic
+                    .downcast_ref::<&str>()
+                    .map(|m| (*m).to_owned())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                eprintln!("error: the poller panicked ({message}); polling again in {interval:?}");
+                tokio::time::sleep(interval).await;
+            }
+            // Cancelled: the server is shutting down.
+            _ => return,
+        }
+    }
 }

@@ -4,7 +4,7 @@
 //! flight, and a per-host clock that keeps `per_host_delay` between two requests to one host.
 //! [`Fetcher::fetch`] sends one conditional GET ([`Validators`]), follows at most
 //! [`MAX_REDIRECTS`] redirects itself so that every target is checked against the caller's
-//! [`Scope`], retries timeouts, connection errors, 429 and 5xx with exponential backoff (honouring
+//! [`Scope`] and its site's robots.txt, retries timeouts, connection errors, 429 and 5xx with exponential backoff (honouring
 //! `Retry-After`), streams the body up to `max_body`, and decodes it with [`feedwright_extract::charset::decode`].
 
 mod client;
@@ -110,6 +110,14 @@ pub enum Fetched {
     NotModified,
 }
 
+/// Whether the redirects of a request are checked against robots.txt: every page's are; a
+/// robots.txt's own are not (RFC 9309 lets it redirect anywhere).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Robots {
+    Obeyed,
+    NotAsked,
+}
+
 /// A page that could not be fetched.
 #[derive(Debug, thiserror::Error)]
 pub enum FetchError {
@@ -192,22 +200,26 @@ impl Fetcher {
         validators: Option<&Validators>,
         scope: &Scope,
     ) -> Result<Fetched, FetchError> {
-        if self.settings.respect_robots {
-            let cell = self.robots.cell(url);
-            match cell.get_or_init(|| self.load_robots(url)).await {
-                Rules::DisallowAll { reason } => {
-                    return Err(FetchError::RobotsUnreachable {
-                        url: url.clone(),
-                        reason: reason.clone(),
-                    });
-                }
-                rules if !rules.allows(url) => {
-                    return Err(FetchError::Disallowed { url: url.clone() });
-                }
-                _ => {}
-            }
+        self.robots_allow(url).await?;
+        self.fetch_allowed(url, validators, scope, Robots::Obeyed)
+            .await
+    }
+
+    /// Whether robots.txt lets this fetcher GET `url` (always, when the site's settings say
+    /// robots.txt is not respected).
+    async fn robots_allow(&self, url: &Url) -> Result<(), FetchError> {
+        if !self.settings.respect_robots {
+            return Ok(());
         }
-        self.fetch_allowed(url, validators, scope).await
+        let cell = self.robots.cell(url);
+        match cell.get_or_init(|| self.load_robots(url)).await {
+            Rules::DisallowAll { reason } => Err(FetchError::RobotsUnreachable {
+                url: url.clone(),
+                reason: reason.clone(),
+            }),
+            rules if !rules.allows(url) => Err(FetchError::Disallowed { url: url.clone() }),
+            _ => Ok(()),
+        }
     }
 
     /// The robots.txt rules of `url`'s origin: the copy history kept while it is fresh, else
@@ -229,7 +241,12 @@ impl Fetcher {
             fetched_at: now,
         };
         let fetched = self
-            .fetch_allowed(&robots, kept.map(|c| &c.validators), &Scope::any())
+            .fetch_allowed(
+                &robots,
+                kept.map(|c| &c.validators),
+                &Scope::any(),
+                Robots::NotAsked,
+            )
             .await;
         let copy = match fetched {
             Ok(Fetched::Page(page)) => renewed(Some(page.text), page.validators),
@@ -262,10 +279,11 @@ impl Fetcher {
         url: &Url,
         validators: Option<&Validators>,
         scope: &Scope,
+        robots: Robots,
     ) -> Result<Fetched, FetchError> {
         let mut attempt = 0;
         loop {
-            match self.attempt(url, validators, scope).await {
+            match self.attempt(url, validators, scope, robots).await {
                 Ok(Attempt::Done(fetched)) => return Ok(fetched),
                 Ok(Attempt::Retry(error, retry_after)) | Err((error, retry_after))
                     if attempt < self.settings.retries && error.is_transient() =>

@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 use reqwest::header::{self, HeaderMap};
 use url::Url;
 
-use super::{BACKOFF_BASE, FetchError, Fetched, MAX_REDIRECTS, Scope, Validators};
+use super::{BACKOFF_BASE, FetchError, Fetched, MAX_REDIRECTS, Robots, Scope, Validators};
 
 /// One attempt's result: a final answer, or a wait before the next attempt.
 pub(super) enum Attempt {
@@ -21,6 +21,7 @@ impl super::Fetcher {
         start: &Url,
         validators: Option<&Validators>,
         scope: &Scope,
+        robots: Robots,
     ) -> Result<Attempt, (FetchError, Option<Duration>)> {
         let mut url = start.clone();
         for _ in 0..=MAX_REDIRECTS {
@@ -44,6 +45,12 @@ impl super::Fetcher {
                         },
                         None,
                     ));
+                }
+                if robots == Robots::Obeyed {
+                    // Boxed: reading robots.txt fetches too.
+                    Box::pin(self.robots_allow(&target))
+                        .await
+                        .map_err(|e| (e, None))?;
                 }
                 url = target;
                 continue;

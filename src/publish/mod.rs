@@ -58,7 +58,10 @@ impl Publisher {
     /// writes anything. Runs on a runtime's blocking thread.
     pub fn open(output: &Output) -> Result<Publisher, PublishError> {
         Ok(match output {
-            Output::Folder(path) => Publisher::Folder(path.clone()),
+            Output::Folder(path) => {
+                sweep_temporaries(path);
+                Publisher::Folder(path.clone())
+            }
             Output::Bucket(url) => {
                 Publisher::Bucket(Bucket::open(url).map_err(|e| PublishError::Bucket(Box::new(e)))?)
             }
@@ -144,12 +147,81 @@ fn publish_with(
         return Ok(Written::Unchanged);
     };
     let file = new.into_inner().map_err(|e| err(e.into_error()))?;
+    crate::halt::at(crate::halt::Point::Renaming);
     file.persist(path).map_err(|e| err(e.error))?;
     Ok(if existed {
         Written::Replaced
     } else {
         Written::Created
     })
+}
+
+/// How a temporary file's name begins and ends: `.feedwright-<host>-<pid>-<random>.tmp`. The
+/// host and the process tell whether the write that made it may still rename it.
+const TEMPORARY_PREFIX: &str = ".feedwright-";
+const TEMPORARY_SUFFIX: &str = ".tmp";
+
+/// A write of another machine is done (or dead) once its temporary file is this old.
+const FOREIGN_TEMPORARY_AGE: std::time::Duration = std::time::Duration::from_secs(3600);
+
+fn temporary_prefix() -> String {
+    format!("{TEMPORARY_PREFIX}{}-{}-", host_name(), std::process::id())
+}
+
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().replace('-', "_"))
+        .unwrap_or_default()
+}
+
+/// Removes the temporary files that writes killed before their rename left in `dir`: those of
+/// a process of this machine that is gone, and those of other machines an hour old. A failure
+/// is logged; the files only take space.
+fn sweep_temporaries(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let host = host_name();
+    for entry in entries.filter_map(Result::ok) {
+        let name = entry.file_name();
+        let Some(inner) = name.to_str().and_then(|n| {
+            n.strip_prefix(TEMPORARY_PREFIX)?
+                .strip_suffix(TEMPORARY_SUFFIX)
+        }) else {
+            continue;
+        };
+        // Older versions named no writer: theirs are judged by age, as other machines' are.
+        let abandoned = match temporary_writer(inner) {
+            Some((writer_host, pid)) if writer_host == host => !process_lives(pid),
+            _ => entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|at| at.elapsed().is_ok_and(|age| age > FOREIGN_TEMPORARY_AGE)),
+        };
+        if !abandoned {
+            continue;
+        }
+        match std::fs::remove_file(entry.path()) {
+            Ok(()) => {
+                tracing::info!(file = %entry.path().display(), "removed the temporary file of a write that was killed");
+            }
+            Err(error) => {
+                tracing::warn!(file = %entry.path().display(), %error, "temporary file of a killed write not removed");
+            }
+        }
+    }
+}
+
+/// The host and process named by a temporary file's name (without its prefix and suffix).
+fn temporary_writer(inner: &str) -> Option<(&str, u32)> {
+    let mut parts = inner.rsplitn(3, '-');
+    let (_random, pid, host) = (parts.next()?, parts.next()?, parts.next()?);
+    Some((host, pid.parse().ok()?))
+}
+
+/// True when process `pid` of this machine is running (or is a zombie not yet reaped).
+fn process_lives(pid: u32) -> bool {
+    Path::new("/proc").join(pid.to_string()).exists()
 }
 
 /// How much of a file is read (and of a new one buffered) at a time.
@@ -183,7 +255,8 @@ impl Replacement<'_> {
     /// Starts the temporary file with the bytes compared equal so far.
     fn start_new(&mut self) -> std::io::Result<&mut std::io::BufWriter<tempfile::NamedTempFile>> {
         let mut builder = tempfile::Builder::new();
-        builder.prefix(".feedwright-").suffix(".tmp");
+        let prefix = temporary_prefix();
+        builder.prefix(&prefix).suffix(TEMPORARY_SUFFIX);
         // The folder is created the first time only, not checked before every file.
         let file = match builder.tempfile_in(self.dir) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -287,6 +360,32 @@ impl Compared {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn temporaries_of_dead_writers_are_swept_and_live_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let host = host_name();
+        let name = |pid: u32| format!("{TEMPORARY_PREFIX}{host}-{pid}-aB3xYz{TEMPORARY_SUFFIX}");
+        let dead = name(u32::MAX);
+        let live = name(std::process::id());
+        let other = format!("{TEMPORARY_PREFIX}elsewhere-1-aB3xYz{TEMPORARY_SUFFIX}");
+        for file in [&dead, &live, &other, &"news.atom".to_owned()] {
+            std::fs::write(dir.path().join(file), b"x").unwrap();
+        }
+        sweep_temporaries(dir.path());
+        let mut left: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        left.sort();
+        let mut expected = vec![live, other, "news.atom".to_owned()];
+        expected.sort();
+        assert_eq!(left, expected, "only the dead writer's file goes");
+        assert_eq!(
+            temporary_writer("my_host-4242-aB3xYz"),
+            Some(("my_host", 4242))
+        );
+    }
 
     #[test]
     fn writes_replaces_and_leaves_unchanged_files_alone() {

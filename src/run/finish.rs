@@ -20,7 +20,7 @@ use crate::store::{Note, Outcome, SectionStatus, Store, StoreError};
 /// history cached for the batch. A failure is logged: the feeds are written, and a section
 /// whose rendering was not noted is rendered again next time.
 pub(super) fn note(shared: &Shared, runs: &[SectionRun]) {
-    let now = Utc::now();
+    let now = shared.clock.now();
     let messages: Vec<Option<String>> = runs
         .iter()
         .map(|run| match &run.state {
@@ -79,7 +79,7 @@ pub(super) fn finish(shared: &Shared, polled: bool) -> Option<DateTime<FixedOffs
         write_site_files(shared);
     }
     match next_due(shared) {
-        Ok(next_due) => Some(next_due),
+        Ok(next_due) => Some(shared.clock.here(next_due)),
         Err(error) => {
             tracing::error!(error = %crate::error_chain(&error), "schedules not read");
             None
@@ -100,16 +100,31 @@ fn next_due(shared: &Shared) -> Result<DateTime<FixedOffset>, StoreError> {
     for chunk in selected.chunks(STATUS_CHUNK) {
         match read_once(shared, |store| store.earliest_poll(chunk))? {
             Some(at) => earliest = Some(earliest.map_or(at, |e: DateTime<Utc>| e.min(at))),
-            None => return Ok(Utc::now().fixed_offset()),
+            None => return Ok(shared.clock.now().fixed_offset()),
         }
     }
-    Ok(earliest.unwrap_or_else(Utc::now).fixed_offset())
+    Ok(earliest
+        .unwrap_or_else(|| shared.clock.now())
+        .fixed_offset())
+}
+
+/// Writes the site files while no other poller does, from history as it is then: the files
+/// never go back to an older read of it.
+fn write_site_files(shared: &Shared) {
+    if let Err(error) = shared.store().hold_site_files() {
+        tracing::error!(error = %crate::error_chain(&error), "site files not updated");
+        return;
+    }
+    write_each_site_file(shared);
+    if let Err(error) = shared.store().release_site_files() {
+        tracing::warn!(error = %crate::error_chain(&error), "site files' lock kept until the run ends");
+    }
 }
 
 /// Writes every site file from each configured section's status, which is read from history
 /// a chunk of sections at a time, as the files are written. The first file that cannot be
 /// written stops the rest, so the files stay a set written from the same history.
-fn write_site_files(shared: &Shared) {
+fn write_each_site_file(shared: &Shared) {
     let config = &shared.config;
     let links = site::Links {
         base_url: config.base_url.as_ref(),

@@ -4,29 +4,60 @@
 //! at a time, so that the pollers sharing a history share the work.
 
 use std::collections::HashSet;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use chrono::Utc;
-
 use super::{Place, RunReport, SectionRun, Shared, poll_places};
-use crate::store::{Claim, StoreError};
+use crate::store::{Claim, Store, StoreError};
 
-/// A run's name on shared history, and how long its claims last.
+/// A run's name on shared history, the leases it holds, and those it lost.
 pub(super) struct Holder {
     name: String,
+    /// The key of its liveness lock.
+    key: i32,
     lease: Duration,
+    /// The sections it holds leases on.
+    held: Mutex<HashSet<String>>,
+    /// The sections whose leases another poller took: they stop without being written.
+    lost: Mutex<HashSet<String>>,
 }
 
 impl Holder {
-    /// A name no other process has: the host, the process id and a random part.
-    pub(super) fn new(lease: Duration) -> Holder {
+    /// A name no other process has (the host, the process id and a random part), with a
+    /// liveness lock on `store`'s connection.
+    pub(super) fn new(store: &mut Store, lease: Duration) -> Result<Holder, StoreError> {
         let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
             .map(|h| h.trim().to_owned())
             .unwrap_or_else(|_| "host".to_owned());
-        Holder {
+        Ok(Holder {
             name: format!("{host}/{}/{:08x}", std::process::id(), fastrand::u32(..)),
+            key: store.hold_liveness_lock()?,
             lease,
+            held: Mutex::default(),
+            lost: Mutex::default(),
+        })
+    }
+
+    pub(super) fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// True when the lease on `section` was lost to another poller.
+    pub(super) fn has_lost(&self, section: &str) -> bool {
+        lock(&self.lost).contains(section)
+    }
+
+    /// Notes that the leases on `sections` are lost, and says so.
+    pub(super) fn lose(&self, sections: impl IntoIterator<Item = String>) {
+        let mut held = lock(&self.held);
+        let mut lost = lock(&self.lost);
+        for section in sections {
+            tracing::warn!(
+                section,
+                "lease lost to another poller: the section stops here, its feed unwritten"
+            );
+            held.remove(&section);
+            lost.insert(section);
         }
     }
 
@@ -36,6 +67,12 @@ impl Holder {
             .iter()
             .map(|run| shared.place(run.place).1.id.clone())
             .collect();
+        {
+            let mut held = lock(&self.held);
+            for id in &ids {
+                held.remove(id);
+            }
+        }
         let name = self.name.clone();
         let released = shared
             .with_store(move |store| {
@@ -47,6 +84,11 @@ impl Holder {
             tracing::warn!(error = %crate::error_chain(&error), "leases not released; they run out");
         }
     }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // The sets are whole after any panic: each change is one insert or remove.
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Claims and polls the selected sections (the due ones, a few at a time, for `watch`), and
@@ -102,10 +144,9 @@ async fn claim_and_poll(
         }
     }
     if !due_only {
-        report.skipped = ids
-            .into_iter()
-            .filter(|id| !claimed_ever.contains(id))
-            .collect();
+        report
+            .skipped
+            .extend(ids.into_iter().filter(|id| !claimed_ever.contains(id)));
     }
     Ok(())
 }
@@ -116,41 +157,60 @@ async fn claim(
     ids: &[String],
     limit: usize,
 ) -> Result<HashSet<String>, StoreError> {
-    let (name, lease) = match &shared.holder {
-        Some(holder) => (holder.name.clone(), holder.lease),
-        None => return Ok(HashSet::new()),
+    let Some(holder) = &shared.holder else {
+        return Ok(HashSet::new());
     };
+    let (name, key, lease) = (holder.name.clone(), holder.key, holder.lease);
     let ids = ids.to_vec();
-    let due_at = shared.options.due_only.then(Utc::now);
-    shared
+    let due_only = shared.options.due_only;
+    let claimed: HashSet<String> = shared
         .with_store(move |store| {
             let sections: Vec<&str> = ids.iter().map(String::as_str).collect();
             store.claim(&Claim {
                 holder: &name,
+                key,
                 sections: &sections,
-                due_at,
+                due_only,
                 limit,
                 lease,
             })
         })
-        .await
-        .map(|claimed| claimed.into_iter().collect())
+        .await?
+        .into_iter()
+        .collect();
+    lock(&holder.held).extend(claimed.iter().cloned());
+    Ok(claimed)
 }
 
-/// Renews the run's leases every third of their length, until the run aborts this task.
+/// Renews the run's leases every third of their length, until the run aborts this task; the
+/// leases a renewal finds taken are lost.
 async fn renew(shared: Arc<Shared>) {
     let Some(holder) = &shared.holder else {
         return;
     };
-    let (name, lease) = (holder.name.clone(), holder.lease);
     loop {
-        tokio::time::sleep(lease / 3).await;
-        let name = name.clone();
+        tokio::time::sleep(holder.lease / 3).await;
+        let held: Vec<String> = lock(&holder.held).iter().cloned().collect();
+        if held.is_empty() {
+            continue;
+        }
+        let (name, lease, asked) = (holder.name.clone(), holder.lease, held.clone());
         let renewed = shared
-            .with_store(move |store| store.renew(&name, lease))
+            .with_store(move |store| {
+                let sections: Vec<&str> = asked.iter().map(String::as_str).collect();
+                store.renew(&name, &sections, lease)
+            })
             .await;
-        if let Err(error) = renewed {
-            tracing::warn!(error = %crate::error_chain(&error), "leases not renewed");
+        match renewed {
+            // A section released while the renewal ran is no loss.
+            Ok(still) => {
+                let gone = held.into_iter().filter(|s| !still.contains(s));
+                let ours = lock(&holder.held).clone();
+                holder.lose(gone.filter(|s| ours.contains(s)));
+            }
+            Err(error) => {
+                tracing::warn!(error = %crate::error_chain(&error), "leases not renewed");
+            }
         }
     }
 }

@@ -25,9 +25,9 @@
 //! share the sections through leases (`lease.rs`): each run claims the sections it polls, and
 //! skips those another poller holds.
 
+mod clock;
 mod cpu;
 mod finish;
-mod halt;
 mod lease;
 mod plan;
 mod read;
@@ -42,13 +42,12 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
-
 use crate::config::{Config, StateLocation};
 use crate::fetch::Fetcher;
 use crate::lock::{LockError, RunLock};
 use crate::publish::Publisher;
 use crate::store::{SectionStatus, Store, StoreError};
+use clock::Clock;
 use cpu::CpuPool;
 use lease::Holder;
 use record::record;
@@ -112,17 +111,23 @@ async fn open(
     options: &RunOptions,
     lock: Option<RunLock>,
 ) -> Result<Shared, RunError> {
-    let (state, output) = (config.state.clone(), config.output.clone());
-    let (store, robots, publisher) = blocking(move || -> Result<_, RunError> {
+    let (state, output, lease) = (config.state.clone(), config.output.clone(), options.lease);
+    let (store, robots, publisher, holder, clock) = blocking(move || -> Result<_, RunError> {
         let mut store = Store::open(&state)?;
         let robots = kept_robots(&mut store);
         let publisher = Publisher::open(&output)?;
-        Ok((store, robots, publisher))
+        let holder = match store.is_shared() {
+            true => Some(Holder::new(&mut store, lease)?),
+            false => None,
+        };
+        let clock = Clock::read(&mut store)?;
+        Ok((store, robots, publisher, holder, clock))
     })
     .await?;
     let off_runtime = store.is_shared() || matches!(publisher, Publisher::Bucket(_));
     Ok(Shared {
-        holder: store.is_shared().then(|| Holder::new(options.lease)),
+        holder,
+        clock,
         fetcher: Fetcher::new(&config.fetch, robots)?,
         store: Mutex::new(store),
         publisher,
@@ -165,9 +170,13 @@ async fn poll_places(shared: &Arc<Shared>, places: &[Place], report: &mut RunRep
         if let Some(holder) = &shared.holder {
             holder.release(shared, &runs).await;
         }
-        report
-            .sections
-            .extend(runs.into_iter().map(|run| run.into_outcome(shared)));
+        for run in runs {
+            match run.state {
+                // Another poller took it over: it is that poller's to report.
+                State::Lost => report.skipped.push(shared.place(run.place).1.id.clone()),
+                _ => report.sections.push(run.into_outcome(shared)),
+            }
+        }
     }
 }
 
@@ -177,7 +186,7 @@ async fn poll_places(shared: &Arc<Shared>, places: &[Place], report: &mut RunRep
 async fn poll_batch(shared: &Arc<Shared>, batch: Vec<Place>) -> Vec<SectionRun> {
     let runs = on_each_section(shared, batch, read::read).await;
     let runs = shared.off_runtime(move |shared| record(shared, runs)).await;
-    halt::at(halt::Point::Committed);
+    crate::halt::at(crate::halt::Point::Committed);
     on_each_section(shared, runs, write).await
 }
 
@@ -220,7 +229,7 @@ fn failed_batch(shared: &Shared, batch: &[Place], error: StoreError) -> Vec<Sect
 /// The sections at `places` that their schedules say are due now, read from history a batch
 /// at a time.
 fn due(shared: &Shared, places: Vec<Place>) -> Result<Vec<Place>, StoreError> {
-    let now = Utc::now();
+    let now = shared.clock.now();
     let mut due = Vec::new();
     for chunk in places.chunks(BATCH_SECTIONS) {
         let statuses = statuses_at(shared, chunk)?;

@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::RunOptions;
 use super::blocking;
+use super::clock::Clock;
 use super::cpu::CpuPool;
 use super::lease::Holder;
 use crate::config::{Config, Section, Site};
@@ -35,6 +36,8 @@ pub(super) struct Shared {
     pub(super) off_runtime: bool,
     /// The statuses of the batch being polled, as history held them when it began.
     pub(super) statuses: Mutex<HashMap<String, SectionStatus>>,
+    /// History's clock, which schedules are read on.
+    pub(super) clock: Clock,
     /// The threads pages are extracted on.
     pub(super) cpu: CpuPool,
     /// The run's name and leases on shared history.

@@ -36,6 +36,8 @@ pub(super) enum State {
         rendered: Option<Rendered>,
     },
     Failed(SectionError),
+    /// Another poller took its lease: it stopped, its feeds unwritten, and is that poller's.
+    Lost,
 }
 
 impl SectionRun {
@@ -44,7 +46,7 @@ impl SectionRun {
         match self.state {
             State::Written { summary, .. } => Ok(summary),
             State::Failed(error) => Err(error),
-            State::Read(_) | State::Recorded { .. } => Err(SectionError::Internal {
+            State::Read(_) | State::Recorded { .. } | State::Lost => Err(SectionError::Internal {
                 section: shared.place(self.place).1.id.clone(),
                 message: "the run ended before the section was written".into(),
             }),
@@ -87,6 +89,17 @@ impl SectionRun {
             Err(error) => State::Failed(store_error(section, error)),
         };
         SectionRun { state, ..self }
+    }
+
+    /// Stops the section, its lease lost, unless it is already written or failed.
+    pub(super) fn lose(self) -> SectionRun {
+        match self.state {
+            State::Read(_) | State::Recorded { .. } => SectionRun {
+                state: State::Lost,
+                ..self
+            },
+            _ => self,
+        }
     }
 
     /// Fails the section with `error` if it recorded something in the transaction that could

@@ -6,12 +6,12 @@ use std::time::Instant;
 
 use chrono::{DateTime, FixedOffset};
 
-use super::halt;
 use super::read::Read;
 use super::shared::{Place, Shared};
 use super::state::{SectionRun, State};
 use super::{SectionError, SectionSummary, store_error};
 use crate::config::Format;
+use crate::halt;
 use crate::publish::Written;
 use crate::render::FeedInfo;
 use crate::store::Changes;
@@ -19,6 +19,9 @@ use crate::store::Changes;
 /// Writes a recorded section's feeds from history, unless nothing they show changed.
 pub(super) async fn write(shared: Arc<Shared>, run: SectionRun) -> SectionRun {
     let section = &shared.place(run.place).1.id;
+    // A lease lost since the batch was recorded: the poller that took it writes the feeds.
+    let lost = shared.holder.as_ref().is_some_and(|h| h.has_lost(section));
+    let run = if lost { run.lose() } else { run };
     let run = match run.state {
         State::Recorded { read, changes, now } => {
             let (place, started) = (run.place, run.started);

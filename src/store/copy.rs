@@ -1,8 +1,10 @@
-//! `feedwright migrate`: a SQLite history copied into PostgreSQL, row for row, in one
-//! transaction of the target, so that a copy that fails leaves the target as it was.
+//! `feedwright migrate`: a SQLite history copied into PostgreSQL, row for row, read from one
+//! snapshot of the source and written in one transaction of the target, so that a run
+//! committing during the copy cannot mix two states, and a copy that fails leaves the target
+//! as it was.
 
 use super::db::{DbError, Exec, Param, Row};
-use super::{Store, StoreError, failed};
+use super::{Conn, Store, StoreError, failed};
 
 /// A column's type, as both engines store it.
 #[derive(Debug, Clone, Copy)]
@@ -116,20 +118,28 @@ impl Store {
             });
         }
         let place = format!("{} → {}", self.place, target.place);
-        let mut source = self.exec();
-        let copied = super::db::transaction(&mut target.conn, |tx| {
-            // The target's own notes of sections, pages and robots.txt (from polls before the
-            // copy) give way to the source's.
-            tx.execute("DELETE FROM section_status", &[])?;
-            tx.execute("DELETE FROM pages", &[])?;
-            tx.execute("DELETE FROM robots", &[])?;
-            TABLES
-                .iter()
-                .map(|table| Ok((table.name, copy_table(&mut source, tx, table)?)))
-                .collect()
-        })
-        .map_err(failed(&place))?;
-        Ok(copied)
+        // Every table is read from one snapshot of the source, whatever commits meanwhile.
+        let copied = match &mut self.conn {
+            Conn::Sqlite(conn) => conn
+                .transaction()
+                .map_err(DbError::from)
+                .and_then(|snapshot| copy_all(&mut Exec::Sqlite(&snapshot), &mut target.conn)),
+            Conn::Postgres { client, prepared } => client
+                .client()
+                .build_transaction()
+                .isolation_level(postgres::IsolationLevel::RepeatableRead)
+                .read_only(true)
+                .start()
+                .map_err(DbError::from)
+                .and_then(|mut snapshot| {
+                    let mut source = Exec::Postgres {
+                        client: &mut snapshot,
+                        prepared,
+                    };
+                    copy_all(&mut source, &mut target.conn)
+                }),
+        };
+        copied.map_err(|e| CopyError::Store(failed(&place)(e)))
     }
 
     fn item_count(&mut self) -> Result<i64, StoreError> {
@@ -139,6 +149,21 @@ impl Store {
             .map(Option::unwrap_or_default)
             .map_err(failed(&place))
     }
+}
+
+/// Copies every table from `source` into `target`, in one transaction of the target.
+fn copy_all(source: &mut Exec<'_>, target: &mut Conn) -> Result<Copied, DbError> {
+    super::db::transaction(target, |tx| {
+        // The target's own notes of sections, pages and robots.txt (from polls before the
+        // copy) give way to the source's.
+        tx.execute("DELETE FROM section_status", &[])?;
+        tx.execute("DELETE FROM pages", &[])?;
+        tx.execute("DELETE FROM robots", &[])?;
+        TABLES
+            .iter()
+            .map(|table| Ok((table.name, copy_table(source, tx, table)?)))
+            .collect()
+    })
 }
 
 fn copy_table(source: &mut Exec<'_>, target: &mut Exec<'_>, table: &Table) -> Result<u64, DbError> {

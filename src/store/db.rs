@@ -48,6 +48,9 @@ impl rusqlite::ToSql for Param<'_> {
     fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
         use rusqlite::types::{ToSqlOutput, Value, ValueRef};
         Ok(match *self {
+            Param::Text(Some(text)) if text.contains('\0') => {
+                ToSqlOutput::Owned(Value::Text(without_nul(text)))
+            }
             Param::Text(Some(text)) => ToSqlOutput::Borrowed(ValueRef::Text(text.as_bytes())),
             Param::Text(None) => ToSqlOutput::Owned(Value::Null),
             Param::Int(n) => ToSqlOutput::Owned(Value::Integer(n)),
@@ -68,9 +71,17 @@ impl postgres::types::ToSql for Param<'_> {
         out: &mut bytes::BytesMut,
     ) -> Result<postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>> {
         match *self {
+            Param::Text(Some(text)) if text.contains('\0') => {
+                without_nul(text).as_str().to_sql(ty, out)
+            }
             Param::Text(text) => text.to_sql(ty, out),
             Param::Int(n) => n.to_sql(ty, out),
             Param::Bool(b) => b.to_sql(ty, out),
+            Param::Texts(texts) if texts.iter().any(|t| t.contains('\0')) => {
+                let owned: Vec<String> = texts.iter().map(|t| without_nul(t)).collect();
+                let texts: Vec<&str> = owned.iter().map(String::as_str).collect();
+                texts.to_sql(ty, out)
+            }
             Param::Texts(texts) => texts.to_sql(ty, out),
         }
     }
@@ -83,6 +94,12 @@ impl postgres::types::ToSql for Param<'_> {
     }
 
     postgres::types::to_sql_checked!();
+}
+
+/// `text` without its NUL characters: PostgreSQL's text cannot hold them (a robots.txt or a
+/// page may), and SQLite is given the same text, so both keep the same history.
+fn without_nul(text: &str) -> String {
+    text.replace('\0', "")
 }
 
 /// A statement that failed, in either engine.

@@ -26,6 +26,7 @@ use crate::item::{Item, Known, Origin, Published};
 mod copy;
 mod db;
 mod lease;
+mod pollers;
 mod postgres_schema;
 mod record;
 mod robots;
@@ -148,6 +149,8 @@ pub enum StoreError {
     },
     #[error("history {place}: {what} needs PostgreSQL state (state: postgres://…)")]
     NeedsPostgres { place: String, what: &'static str },
+    #[error("history {place}: no liveness lock could be taken (every key tried is held)")]
+    NoLivenessLock { place: String },
 }
 
 /// A connection to history's engine.

@@ -1,6 +1,11 @@
 //! History's schema in PostgreSQL: the tables SQLite's migrations arrive at, with PostgreSQL's
 //! types, plus the leases through which several pollers share the sections.
 //!
+//! Keys (sections, links, URLs, origins) compare bytewise (`COLLATE "C"`) whatever the
+//! database's collation, as in SQLite: items that share an instant are ordered by link, and
+//! an ICU `en-US` database would otherwise order (and so choose, under `max_items`) them as
+//! English words.
+//!
 //! The version is kept in `feedwright_schema`. Pollers that start together migrate one at a
 //! time: the migration holds a transaction-scoped advisory lock.
 
@@ -10,7 +15,8 @@ use super::{Conn, Store, StoreError, failed};
 const MIGRATION_LOCK: i64 = 0x6677_2026;
 
 /// PostgreSQL's schema migrations; entry `i` upgrades version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE items (
     section        TEXT NOT NULL,
     link           TEXT NOT NULL,
@@ -62,7 +68,20 @@ CREATE TABLE leases (
     backend       INTEGER,
     backend_start TIMESTAMPTZ
 );
-"#];
+"#,
+    r#"
+ALTER TABLE items ALTER COLUMN section TYPE TEXT COLLATE "C",
+                  ALTER COLUMN link TYPE TEXT COLLATE "C";
+ALTER TABLE pages ALTER COLUMN section TYPE TEXT COLLATE "C",
+                  ALTER COLUMN url TYPE TEXT COLLATE "C";
+ALTER TABLE section_status ALTER COLUMN section TYPE TEXT COLLATE "C";
+ALTER TABLE robots ALTER COLUMN origin TYPE TEXT COLLATE "C";
+ALTER TABLE leases ALTER COLUMN section TYPE TEXT COLLATE "C",
+                   DROP COLUMN backend,
+                   DROP COLUMN backend_start,
+                   ADD COLUMN holder_key INTEGER;
+"#,
+];
 
 impl Store {
     pub(super) fn migrate_postgres(&mut self) -> Result<(), StoreError> {
@@ -87,7 +106,14 @@ impl Store {
 fn migrate(client: &mut postgres::Client, known: i64) -> Result<i64, postgres::Error> {
     let mut tx = client.transaction()?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
-    tx.batch_execute("CREATE TABLE IF NOT EXISTS feedwright_schema (version BIGINT NOT NULL)")?;
+    // Asked before created: a poller whose role may use the tables but not create any finds
+    // the schema current and changes nothing.
+    let exists: bool = tx
+        .query_one("SELECT to_regclass('feedwright_schema') IS NOT NULL", &[])?
+        .get(0);
+    if !exists {
+        tx.batch_execute("CREATE TABLE feedwright_schema (version BIGINT NOT NULL)")?;
+    }
     let found: i64 = tx
         .query_opt("SELECT version FROM feedwright_schema", &[])?
         .map_or(0, |row| row.get(0));

@@ -3,6 +3,8 @@
 //! records all of its sections in one [`Batch`]: one transaction, each section in a savepoint
 //! of its own, so that one section's failure leaves no trace and does not undo the others'.
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, FixedOffset};
 use url::Url;
 
@@ -88,6 +90,29 @@ impl Batch<'_> {
                 savepoint.commit()?;
                 Ok(changes)
             }
+        }
+    }
+
+    /// Of `sections`, those whose leases `holder` still holds; their lease rows stay locked
+    /// until the batch ends, so that no other poller claims them before the batch commits.
+    pub fn still_held(
+        &mut self,
+        holder: &str,
+        sections: &[&str],
+    ) -> Result<HashSet<String>, StoreError> {
+        let sql = "SELECT section FROM leases
+                   WHERE holder = ?1 AND section = ANY(?2::text[]) FOR UPDATE";
+        let params = [holder.into(), Param::Texts(sections)];
+        let read = |row: &dyn super::db::Row| Ok(row.text(0)?.unwrap_or_default());
+        match &mut self.tx {
+            BatchTx::Sqlite(_) => Ok(sections.iter().map(|s| (*s).to_owned()).collect()),
+            BatchTx::Postgres { tx, prepared } => Exec::Postgres {
+                client: tx,
+                prepared,
+            }
+            .query(sql, &params, read)
+            .map(|held| held.into_iter().collect())
+            .map_err(failed(self.place)),
         }
     }
 

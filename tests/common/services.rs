@@ -2,9 +2,10 @@
 //! server from Debian's packages and a Garage S3 server, each in a temporary folder, each
 //! stopped when the test process ends (they get SIGKILL when their parent dies).
 //!
-//! Where a server's program is not installed, [`Postgres::start`] and [`Garage::start`] return
-//! `None` and the test says it skipped, except under CI (`CI` set), where that is a failure:
-//! `.ci/run` installs both.
+//! A test that starts one is marked `#[cfg_attr(feedwright_lacks = "…", ignore = "…")]`: where
+//! the build script found the server's program missing, the test shows as ignored with the
+//! reason. Where a test runs and the program is missing all the same (under CI, where nothing
+//! is ignored), starting the server fails the test: `.ci/run` installs both.
 
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -30,14 +31,9 @@ pub fn free_port() -> u16 {
         .expect("a free port on loopback")
 }
 
-/// `None` with a note when a server program is missing; a panic under CI.
-fn missing<T>(what: &str) -> Option<T> {
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "{what} is not installed; .ci/run installs it"
-    );
-    eprintln!("skipped: {what} is not installed");
-    None
+/// The failure of a test whose server program is missing.
+fn missing(what: &str) -> ! {
+    panic!("{what} is not installed; .ci/run installs it")
 }
 
 fn wait_until(what: &str, mut ready: impl FnMut() -> bool) {
@@ -63,9 +59,9 @@ pub struct Postgres {
 pub const PG_PASSWORD: &str = "fw-secret";
 
 impl Postgres {
-    pub fn start() -> Option<Postgres> {
+    pub fn start() -> Postgres {
         let Some(bin) = postgres_bin() else {
-            return missing("PostgreSQL (initdb, postgres)");
+            missing("PostgreSQL (initdb, postgres)");
         };
         let dir = tempfile::tempdir().expect("a temporary folder");
         let data = dir.path().join("data");
@@ -118,7 +114,7 @@ impl Postgres {
             port,
         };
         postgres.wait_ready();
-        Some(postgres)
+        postgres
     }
 
     fn wait_ready(&mut self) {
@@ -160,16 +156,45 @@ impl Postgres {
 
     /// A new, empty database; returns its URL.
     pub fn database(&self, name: &str) -> String {
-        let admin = self.url("postgres");
-        let sql = format!("CREATE DATABASE {name}");
+        self.database_with(name, "")
+    }
+
+    /// A new, empty database created with `options` (`LOCALE_PROVIDER icu …`); returns its URL.
+    pub fn database_with(&self, name: &str, options: &str) -> String {
+        Postgres::execute(
+            &self.url("postgres"),
+            &format!("CREATE DATABASE {name} {options}"),
+        );
+        self.url(name)
+    }
+
+    /// A role that logs in with `PG_PASSWORD` and has no other attribute: no superuser, no
+    /// statistics privileges.
+    pub fn role(&self, name: &str) {
+        Postgres::execute(
+            &self.url("postgres"),
+            &format!("CREATE ROLE {name} LOGIN PASSWORD '{PG_PASSWORD}'"),
+        );
+    }
+
+    /// The URL of database `db` as role `role`.
+    pub fn url_as(&self, role: &str, db: &str) -> String {
+        format!(
+            "postgres://{role}:{PG_PASSWORD}@127.0.0.1:{}/{db}",
+            self.port
+        )
+    }
+
+    /// Runs the statements `sql` on the database at `url`.
+    pub fn execute(url: &str, sql: &str) {
+        let (url, sql) = (url.to_owned(), sql.to_owned());
         std::thread::spawn(move || {
-            connect(&admin)
+            connect(&url)
                 .and_then(|mut client| client.batch_execute(&sql))
-                .expect("a new database");
+                .unwrap_or_else(|e| panic!("{sql}: {e}"));
         })
         .join()
-        .expect("the database thread");
-        self.url(name)
+        .expect("the statement's thread");
     }
 
     /// Runs `sql` on the database at `url` and returns the first column of every row as text.
@@ -245,9 +270,9 @@ pub const S3_SECRET: &str = "b892c0665f0ada8a4755dae98baa3b133590e11dae3bcc1f9d7
 pub const S3_REGION: &str = "garage";
 
 impl Garage {
-    pub fn start() -> Option<Garage> {
+    pub fn start() -> Garage {
         let Some(bin) = garage_bin() else {
-            return missing("Garage (cargo install garage)");
+            missing("Garage (cargo install garage)");
         };
         let dir = tempfile::tempdir().expect("a temporary folder");
         let (s3, rpc) = (free_port(), free_port());
@@ -298,7 +323,7 @@ impl Garage {
                 "key", "import", "--yes", "-n", "tests", S3_KEY_ID, S3_SECRET,
             ])
             .expect("the key");
-        Some(garage)
+        garage
     }
 
     /// The server's process id.

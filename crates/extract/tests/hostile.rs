@@ -15,7 +15,8 @@ const HEADLINE: &str = "上半年经济运行总体平稳";
 
 /// A headline, a byline and eight paragraphs.
 fn article() -> String {
-    let paragraph = "<p>国务院新闻办公室今天举行发布会，介绍上半年经济运行情况，有关负责人回答了记者提问。</p>";
+    let paragraph =
+        "<p>国务院新闻办公室今天举行发布会，介绍上半年经济运行情况，有关负责人回答了记者提问。</p>";
     format!(
         r#"<div class="article"><h1>{HEADLINE}</h1><div class="info">2024-05-06 09:05:20 来源：新华社</div>{}</div>"#,
         paragraph.repeat(8)
