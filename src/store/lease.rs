@@ -88,7 +88,7 @@ impl Store {
                        AND (l.until IS NULL OR l.until < now() OR NOT EXISTS (
                             SELECT 1 FROM live WHERE live.objid = l.holder_key::oid))
                        AND (NOT ?4::boolean OR s.next_poll_unix IS NULL
-                            OR s.next_poll_unix <= extract(epoch FROM now())::bigint)
+                            OR s.next_poll_unix <= floor(extract(epoch FROM now()))::bigint)
                      ORDER BY COALESCE(s.next_poll_unix, 0), l.section
                      LIMIT ?7::bigint
                      FOR UPDATE OF l SKIP LOCKED)

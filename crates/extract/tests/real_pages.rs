@@ -46,12 +46,15 @@ fn zero_config_extraction_on_held_out_pages() {
     );
 }
 
-/// The second held-out set (`unseen/`), gathered and labelled after the extractor's last
-/// change: the honest estimate of how it does on pages nobody tuned it on. Its floors are its
-/// first measurement.
+/// The second held-out set (`unseen/`), gathered and labelled after the extractor's first
+/// wave. Its first, untouched measurement is in BENCHMARKS.md; its misses have since guided
+/// general fixes of stories and bodies, so it too guards those fixes now.
 #[test]
 fn zero_config_extraction_on_unseen_pages() {
-    let scores = score_folder(&corpus("unseen"), "unseen real pages (never tuned on)");
+    let scores = score_folder(
+        &corpus("unseen"),
+        "second held-out real pages (measured untouched once, then tuned on)",
+    );
     assert!(scores.title.total >= 25 && scores.items.main >= 100);
     assert_floors(
         &scores,
@@ -59,6 +62,24 @@ fn zero_config_extraction_on_unseen_pages() {
             fields: [1.0, 0.92, 0.92, 0.92],
             kind: 1.0,
             items: [0.92, 0.82, 0.99],
+        },
+    );
+}
+
+/// The third held-out set (`fresh/`): sources none of the other sets used, gathered and
+/// labelled by reading while the extractor was worked on, and measured once, after the last
+/// change: the honest estimate. Its floors are that measurement; its misses are left unread,
+/// so that it stays an estimate (a page used for development moves to the corpus).
+#[test]
+fn zero_config_extraction_on_fresh_pages() {
+    let scores = score_folder(&corpus("fresh"), "fresh real pages (never tuned on)");
+    assert!(scores.title.total >= 25 && scores.items.main >= 100);
+    assert_floors(
+        &scores,
+        &Floors {
+            fields: [0.86, 0.91, 0.94, 0.86],
+            kind: 0.91,
+            items: [0.84, 0.81, 0.95],
         },
     );
 }
