@@ -7,7 +7,8 @@
 //! handed to chardetng. A byte order mark, when present, always wins over a label, as in
 //! browsers: it cannot be there by accident. A `<meta>` label of a legacy encoding over bytes
 //! that are valid UTF-8 (with non-ASCII text) loses to UTF-8: saved copies of GBK pages keep
-//! their `gb2312` tag after being re-encoded. Bytes that are invalid in the chosen encoding become
+//! their `gb2312` tag after being re-encoded. A `utf-8` label over bytes that are mostly not
+//! UTF-8 loses to detection. Bytes that are invalid in the chosen encoding become
 //! U+FFFD; decoding never fails.
 
 use std::sync::LazyLock;
@@ -80,6 +81,12 @@ fn choose(body: &[u8], content_type: Option<&str>) -> (&'static Encoding, Declar
         if encoding != UTF_8 && utf8() {
             return (UTF_8, Declared::Detected);
         }
+        // And the other way round: a `utf-8` tag over bytes that are not UTF-8 (a blog's
+        // template served with a legacy-encoded body) is a label the bytes contradict. A few
+        // bad bytes (a truncated character, one corrupt sequence) do not.
+        if encoding == UTF_8 && !mostly_utf8(body) {
+            return (detect(body), Declared::Detected);
+        }
         return (encoding, Declared::Meta);
     }
     if let Some((encoding, _)) = Encoding::for_bom(body) {
@@ -88,12 +95,34 @@ fn choose(body: &[u8], content_type: Option<&str>) -> (&'static Encoding, Declar
     if std::str::from_utf8(body).is_ok() {
         return (UTF_8, Declared::Default);
     }
+    (detect(body), Declared::Detected)
+}
+
+/// The legacy encoding the bytes read as (chardetng's guess).
+fn detect(body: &[u8]) -> &'static Encoding {
     let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
     detector.feed(body, true);
-    (
-        detector.guess(None, chardetng::Utf8Detection::Deny),
-        Declared::Detected,
-    )
+    detector.guess(None, chardetng::Utf8Detection::Deny)
+}
+
+/// Invalid sequences allowed per hundred non-ASCII bytes in text still read as UTF-8.
+const MAX_INVALID_PER_HUNDRED: usize = 1;
+
+/// True when `body` is UTF-8 but for a few invalid sequences: at most one per hundred of its
+/// non-ASCII bytes (legacy encodings' text is invalid at almost every character).
+fn mostly_utf8(body: &[u8]) -> bool {
+    let non_ascii = body.iter().filter(|b| !b.is_ascii()).count();
+    let mut invalid = 0;
+    let mut rest = body;
+    while let Err(error) = std::str::from_utf8(rest) {
+        invalid += 1;
+        match error.error_len() {
+            Some(len) => rest = &rest[error.valid_up_to() + len..],
+            // Cut in the middle of a character: the end of the bytes.
+            None => break,
+        }
+    }
+    invalid * 100 <= non_ascii * MAX_INVALID_PER_HUNDRED
 }
 
 /// The encoding named by a `Content-Type` value such as `text/html; charset=GBK`.
@@ -176,6 +205,26 @@ mod tests {
         assert!(decoded.text.contains(TEXT));
         let ascii = decode(b"<meta charset=\"gb2312\"><p>news</p>", None);
         assert_eq!(ascii.encoding, GBK, "plain ASCII keeps its label");
+    }
+
+    /// A `utf-8` tag over GBK bytes loses to what the bytes are; a UTF-8 page with one bad
+    /// byte keeps its tag.
+    #[test]
+    fn gbk_bytes_under_a_utf8_tag_are_gbk() {
+        let paragraph =
+            "<p>阿里巴巴：制造孤独的CEO，支付宝的博客文章，讲述企业家的故事。</p>".repeat(5);
+        let html = format!("<meta charset=\"utf-8\"><h1>{TEXT}</h1>{paragraph}");
+        let decoded = decode(&GBK.encode(&html).0, None);
+        assert_eq!(decoded.declared, Declared::Detected);
+        assert!(decoded.text.contains(TEXT), "{}", decoded.text);
+        let mut one_bad = html.into_bytes();
+        one_bad.insert(40, 0xFF);
+        let decoded = decode(&one_bad, None);
+        assert_eq!(
+            (decoded.encoding, decoded.declared),
+            (UTF_8, Declared::Meta)
+        );
+        assert!(decoded.text.contains("支付宝的博客"));
     }
 
     #[test]

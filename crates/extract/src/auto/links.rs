@@ -67,6 +67,19 @@ const SERVICE_HOSTS: [&str; 43] = [
     "topics",
 ];
 
+/// The first path segments of a person's page when a name or a number follows and nothing
+/// else (`/people/31128234/`, `/member/haiyang1992`).
+const ACCOUNT_FOLDERS: [&str; 7] = ["people", "member", "members", "user", "users", "u", "home"];
+
+/// Query parameters that name a person whose posts or profile a page shows (not a visitor's
+/// tracking id, `uid=` on any link of some portals).
+const ACCOUNT_PARAMS: [&str; 4] = ["username", "vwriter", "writer", "authorid"];
+
+/// Words of an address that lead to comments, replies and forums, not to a story.
+const DISCUSSION_WORDS: [&str; 7] = [
+    "comment", "comments", "reply", "replies", "pinglun", "click", "bbs",
+];
+
 /// Query parameters that carry search terms: a search page, however it is written.
 const SEARCH_PARAMS: [&str; 8] = [
     "q",
@@ -139,7 +152,7 @@ impl PageSite {
 
     /// What `url` reads as, from the page.
     pub fn address(&self, url: &Url) -> Address {
-        if same_page(url, &self.url) {
+        if same_page(url, &self.url) || is_page_with_more_query(url, &self.url) {
             return Address::Other;
         }
         // A redirect (`…/*http://target`, `?url=http…`) is judged by where it leads.
@@ -157,6 +170,20 @@ fn same_page(a: &Url, b: &Url) -> bool {
     trimmed(a) == trimmed(b)
 }
 
+/// True when `link` is the page at `page` with more in its query (`?from=related`,
+/// `?ercamp=hot_news`): the page itself, followed from a box that counts its clicks. A link
+/// that changes one of the page's own parameters (`?SerialNo=181000`) is another page.
+fn is_page_with_more_query(link: &Url, page: &Url) -> bool {
+    let path = |u: &Url| u.path().trim_end_matches('/').to_owned();
+    link.host_str() == page.host_str()
+        && path(link) == path(page)
+        && !path(page).is_empty()
+        && link.query().is_some()
+        && page
+            .query_pairs()
+            .all(|pair| link.query_pairs().any(|other| other == pair))
+}
+
 /// The domain a host belongs to: its last two labels, or three under a country's generic
 /// second level (`news.sina.com.cn` → `sina.com.cn`, `www.bbc.co.uk` → `bbc.co.uk`).
 pub fn registrable(host: &str) -> String {
@@ -172,15 +199,20 @@ pub fn registrable(host: &str) -> String {
     labels[labels.len().saturating_sub(keep)..].join(".")
 }
 
-/// True when one of the path's segments names a page that is not a story.
+/// True when one of the path's segments names a page that is not a story, as a folder or as
+/// a file (`/search/`, `search.pl`, `about.html`).
 fn names_other(url: &Url) -> bool {
-    url.path_segments().is_some_and(|mut segments| {
-        segments.any(|s| NOT_STORY_SEGMENTS.contains(&s.to_ascii_lowercase().as_str()))
-    })
+    url.path_segments()
+        .is_some_and(|mut segments| segments.any(|s| names_other_segment(&s.to_ascii_lowercase())))
+}
+
+fn names_other_segment(segment: &str) -> bool {
+    let stem = segment.split('.').next().unwrap_or_default();
+    NOT_STORY_SEGMENTS.contains(&segment) || NOT_STORY_SEGMENTS.contains(&stem)
 }
 
 /// True when a label of the host's subdomain names a service (`mail.`, `cn.bbs.`,
-/// `passport.`) or comments (`comment5.`).
+/// `passport.`), whatever number follows it (`comment5.`, `bbs1.`).
 fn service_host(url: &Url) -> bool {
     let Some(host) = url.host_str() else {
         return false;
@@ -188,9 +220,40 @@ fn service_host(url: &Url) -> bool {
     let host = host.to_ascii_lowercase();
     let domain = registrable(&host);
     let subdomain = host.strip_suffix(&domain).unwrap_or_default();
-    subdomain
-        .split('.')
-        .any(|label| SERVICE_HOSTS.contains(&label) || label.starts_with("comment"))
+    subdomain.split('.').any(|label| {
+        let name = label.trim_end_matches(|c: char| c.is_ascii_digit());
+        SERVICE_HOSTS.contains(&name) || name == "comment"
+    })
+}
+
+/// True when `segments` (lowercased) are a person's page: a folder of people and a name
+/// (`/people/31128234/`), a home folder (`/~little5z/`), or a forum's space page
+/// (`space-uid-14839.html`).
+fn is_account(segments: &[&str], ends_with_slash: bool) -> bool {
+    let named_person = match segments {
+        [folder, name] => {
+            ACCOUNT_FOLDERS.contains(folder) && (ends_with_slash || !name.contains('.'))
+        }
+        _ => false,
+    };
+    named_person
+        || segments.first().is_some_and(|s| s.starts_with('~'))
+        || segments.last().is_some_and(|s| s.starts_with("space-"))
+}
+
+/// True when `segments` (lowercased) are an archive of dates (`/date/2009/11`, `/2013/02/`):
+/// numbers of a year, a month and a day, under at most one word.
+fn is_date_archive(segments: &[&str]) -> bool {
+    let numbers = match segments {
+        [first, rest @ ..] if !first.bytes().all(|b| b.is_ascii_digit()) => rest,
+        all => all,
+    };
+    !numbers.is_empty()
+        && numbers.len() <= 3
+        && numbers
+            .iter()
+            .all(|n| (1..=4).contains(&n.len()) && n.bytes().all(|b| b.is_ascii_digit()))
+        && numbers[0].len() == 4
 }
 
 /// The address a redirect leads to: an absolute URL inside the path or the query.
@@ -261,21 +324,27 @@ fn address(url: &Url) -> Address {
     }
     let path = percent_decode(url.path()).to_lowercase();
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    if segments.is_empty() || segments.iter().any(|s| NOT_STORY_SEGMENTS.contains(s)) {
-        return Address::Other;
-    }
-    // Comment pages and click counters: `comment.htm`, `event.ng/Type=click`.
-    let words = path.split(['/', '.', '_', '-', '=', '&', ';', ',']);
-    if words
-        .clone()
-        .any(|w| matches!(w, "comment" | "comments" | "click"))
+    if segments.is_empty()
+        || segments.iter().any(|s| names_other_segment(s))
+        || is_account(&segments, path.ends_with('/'))
+        || is_date_archive(&segments)
     {
         return Address::Other;
     }
-    let searched = url
-        .query_pairs()
-        .any(|(name, _)| SEARCH_PARAMS.contains(&name.to_ascii_lowercase().as_str()));
-    if searched || segments == ["s"] {
+    // Comments, replies, forums and click counters: `comment.htm`, `/newbbs/…`,
+    // `event.ng/Type=click`.
+    let words = path.split(['/', '.', '_', '-', '=', '&', ';', ',']);
+    if words
+        .clone()
+        .any(|w| DISCUSSION_WORDS.contains(&w) || w.ends_with("bbs"))
+    {
+        return Address::Other;
+    }
+    let named = |names: &[&str]| {
+        url.query_pairs()
+            .any(|(name, _)| names.contains(&name.to_ascii_lowercase().as_str()))
+    };
+    if named(&SEARCH_PARAMS) || named(&ACCOUNT_PARAMS) || segments == ["s"] {
         return Address::Other;
     }
     let query = url.query().unwrap_or_default();
@@ -383,9 +452,35 @@ mod tests {
             "http://comment5.qq.com/comment.htm?site=news&id=32335899",
             "http://cn.bbs.yahoo.com/message/read_finance_157055.html",
             "http://sc.ifeng.com/event.ng/Type=click&FlightID=78417&AdID=75529",
+            "https://www.douban.com/people/31128234/",
+            "https://www.v2ex.com/member/haiyang1992",
+            "http://solidot.org/~little5z/",
+            "http://www.nonmin.net/space-uid-14839.html",
+            "http://www.tianya.cn/browse/Listwriter.asp?vid=30504821&vwriter=xzhome",
+            "http://bbs1.people.com.cn/postDetail.do?boardId=1&id=95584218",
+            "http://free.21cn.com/newbbs/mainframe.jsp?url=/forum/x.act?bbsThreadId=2506619",
+            "http://solidot.org/search.pl?tid=87",
+            "http://blog.example.com/date/2009/11",
+            "https://news.example.com.cn/2013/02/",
+            "https://news.example.com.cn/c/2024-05-06/doc-1234567.shtml?from=related",
         ] {
             assert!(!story(href), "{href}");
         }
+    }
+
+    #[test]
+    fn a_link_that_changes_the_pages_own_parameter_is_another_story() {
+        let site = PageSite::new(
+            &Url::parse("https://www.upmedia.mg/news_info.php?Type=3&SerialNo=181068").unwrap(),
+        );
+        let other = site
+            .resolve("news_info.php?Type=3&SerialNo=181000")
+            .unwrap();
+        assert!(site.is_story(&other));
+        let same = site
+            .resolve("news_info.php?Type=3&SerialNo=181068&from=box")
+            .unwrap();
+        assert!(!site.is_story(&same));
     }
 
     #[test]

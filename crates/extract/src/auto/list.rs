@@ -346,7 +346,8 @@ fn is_decoration(run: &str) -> bool {
 const LEADING_MARKS: [char; 10] = ['>', '»', '·', '•', '▪', '*', '▶', '►', '-', '|'];
 
 /// A headline without the marks, dates, counters and labels that lists write into it:
-/// `> 标题`, `13/02/2022 标题`, `标题 2020-09-27`, `标题 ( 48503 )`, `标题[详细]`.
+/// `> 标题`, `13/02/2022 标题`, `标题 2020-09-27`, `标题 ( 48503 )`, `标题 [ 2021-05-19 ]`,
+/// `标题[详细]`.
 fn clean_title(text: &str) -> String {
     let mut title = text
         .trim()
@@ -357,14 +358,15 @@ fn clean_title(text: &str) -> String {
             title = kept.trim_end().to_owned();
         }
     }
-    if let Some(open) = title.rfind(['(', '（']) {
-        let counter = &title[open..];
-        let inner = counter
-            .trim_matches(|c: char| matches!(c, '(' | ')' | '（' | '）') || c.is_whitespace());
-        if !inner.is_empty()
-            && inner.chars().all(|c| c.is_ascii_digit())
-            && counter.ends_with([')', '）'])
-        {
+    // A counter or a date in brackets at the end: `标题 ( 48503 )`, `标题 [ 2021-05-19 ]`.
+    if let Some(open) = title.rfind(['(', '（', '[', '【']) {
+        let tail = &title[open..];
+        let inner = tail.trim_matches(|c: char| {
+            matches!(c, '(' | ')' | '（' | '）' | '[' | ']' | '【' | '】') || c.is_whitespace()
+        });
+        let closed = tail.ends_with([')', '）', ']', '】']);
+        let counter = !inner.is_empty() && inner.chars().all(|c| c.is_ascii_digit());
+        if open > 0 && closed && (counter || is_time_word(inner)) {
             title = title[..open].trim_end().to_owned();
         }
     }

@@ -273,7 +273,7 @@ fn article(
         }
     }
     RawArticle {
-        title: headline.text.clone(),
+        title: without_picture_counter(&headline.text),
         published,
         source,
         author: byline.author.or(after_body.author),
@@ -281,6 +281,31 @@ fn article(
         body_text: Some(body::text(dom, body)),
         image: meta.image.clone(),
         next: None,
+    }
+}
+
+/// A gallery's headline without the counter of the picture shown (`标题 ( 1 /22)`, `标题（3/5）`):
+/// every picture's page shows the same story.
+fn without_picture_counter(headline: &str) -> String {
+    let Some(open) = headline.rfind(['(', '（']) else {
+        return headline.to_owned();
+    };
+    let counter: String = headline[open..]
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    let inner = counter
+        .trim_start_matches(['(', '（'])
+        .strip_suffix([')', '）'])
+        .and_then(|inner| inner.split_once('/'));
+    let numbers = inner.is_some_and(|(shown, of)| {
+        [shown, of]
+            .iter()
+            .all(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    });
+    match headline[..open].trim_end() {
+        kept if numbers && !kept.is_empty() => kept.to_owned(),
+        _ => headline.to_owned(),
     }
 }
 
