@@ -198,20 +198,29 @@ fn is_news(dom: &Dom<'_>, list: &List, site: &PageSite) -> bool {
     let count =
         |test: fn(&str) -> bool| list.entries.iter().filter(|f| test(&f.entry.title)).count();
     let ads = count(news::is_ad_title) as f32 / list.entries.len().max(1) as f32;
-    (!news::in_chrome(dom, list.parent) || is_dated_home_news(list, site))
-        && count(news::is_service_title) < MAX_SERVICE_ENTRIES
-        && ads < MAX_AD_SHARE
+    let shown = match news::chrome(dom, list.parent) {
+        None => true,
+        // The site's dated stories, whatever their container is named (a template's related
+        // news in a slot it backfills).
+        Some(news::Chrome::Frame) => home_stories(list, site, true),
+        // An advertiser's links lead elsewhere, or to the site's services: a slot of the
+        // site's own stories is a layout's list (`block-ad-n-layout-list`).
+        Some(news::Chrome::Advertising) => home_stories(list, site, false),
+    };
+    shown && count(news::is_service_title) < MAX_SERVICE_ENTRIES && ads < MAX_AD_SHARE
 }
 
-/// True when nearly every entry is a dated story of the page's own site: news, whatever its
-/// container is named (a template's related news in an advertising slot it backfills).
-fn is_dated_home_news(list: &List, site: &PageSite) -> bool {
-    let dated_home = list
+/// True when nearly every entry is a story of the page's own site (each with a time, when
+/// `dated`).
+fn home_stories(list: &List, site: &PageSite, dated: bool) -> bool {
+    let home = list
         .entries
         .iter()
-        .filter(|f| f.entry.published.is_some() && site.is_home(&f.url) && site.is_story(&f.url))
+        .filter(|f| {
+            (!dated || f.entry.published.is_some()) && site.is_home(&f.url) && site.is_story(&f.url)
+        })
         .count();
-    dated_home * 10 >= list.entries.len() * 8
+    home * 10 >= list.entries.len() * 8
 }
 
 /// Every visible link whose text reads as a headline, with that text and where it leads,

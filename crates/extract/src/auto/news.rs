@@ -2,7 +2,8 @@
 //! page's footer (licences, 举报, ICP), its menus, its advertising boxes and its partners'
 //! links are lists too; they say what they are in their words (a licence number, `★` and `■`),
 //! in the names of their containers (`footer`, `nav`, `ad`) or in where they lead (another
-//! site, from a page whose own lists stay at home).
+//! site, from a page whose own lists stay at home). A slot named for advertising that holds
+//! the site's own stories is a layout's list, not an advertisement.
 
 use super::dom::Dom;
 
@@ -62,9 +63,8 @@ const SERVICE_WORDS: [&str; 4] = ["客户端", "邮箱", "APP下载", "App下载
 /// Marks that advertisements put around their words.
 const AD_MARKS: [char; 9] = ['★', '☆', '■', '□', '●', '◆', '▲', '♥', '◎'];
 
-/// Words of the class names and ids of page parts that are not news: the footer, menus,
-/// advertising.
-const CHROME_NAMES: [&str; 20] = [
+/// Words of the class names and ids of the page's frame: its footer and menus.
+const FRAME_NAMES: [&str; 11] = [
     "footer",
     "foot",
     "copyright",
@@ -76,6 +76,10 @@ const CHROME_NAMES: [&str; 20] = [
     "crumb",
     "sitemap",
     "friendlink",
+];
+
+/// Words of the class names and ids of advertising slots.
+const AD_NAMES: [&str; 9] = [
     "ad",
     "ads",
     "advert",
@@ -86,6 +90,15 @@ const CHROME_NAMES: [&str; 20] = [
     "guanggao",
     "tuiguang",
 ];
+
+/// A part of the page that is not its news.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Chrome {
+    /// The footer or a menu.
+    Frame,
+    /// An advertising slot.
+    Advertising,
+}
 
 /// True when an entry's title says it is a footer's or a service's link.
 pub fn is_service_title(title: &str) -> bool {
@@ -109,23 +122,29 @@ pub fn is_ad_title(title: &str) -> bool {
     title.contains(AD_MARKS)
 }
 
-/// True when the element `index` or one of its ancestors (short of `<body>`) is named as a
-/// footer, a menu or an advertisement.
-pub fn in_chrome(dom: &Dom<'_>, index: usize) -> bool {
+/// What the element `index` or one of its ancestors (short of the page's layout) is named as:
+/// a footer or a menu, an advertising slot, or nothing of the kind.
+pub fn chrome(dom: &Dom<'_>, index: usize) -> Option<Chrome> {
+    let page_chars = dom.elements.first().map_or(0, |root| root.chars);
     let mut at = Some(index);
     while let Some(i) = at {
         let e = dom.elements[i].el.value();
-        if matches!(e.name(), "body" | "html") {
-            return false;
+        // An element that holds most of the page is its layout: its names are the page's
+        // (`skinner-ads-enabled`), not a part's.
+        if matches!(e.name(), "body" | "html") || dom.elements[i].chars * 2 >= page_chars {
+            return None;
         }
         if matches!(e.name(), "footer" | "nav")
-            || names(e).any(|w| CHROME_NAMES.contains(&w.as_str()))
+            || names(e).any(|w| FRAME_NAMES.contains(&w.as_str()))
         {
-            return true;
+            return Some(Chrome::Frame);
+        }
+        if names(e).any(|w| AD_NAMES.contains(&w.as_str())) {
+            return Some(Chrome::Advertising);
         }
         at = dom.elements[i].parent;
     }
-    false
+    None
 }
 
 /// The words of an element's class names and id: split at `-`, `_` and lower-to-upper case
