@@ -367,12 +367,28 @@ fn address(url: &Url) -> Address {
             >= 3
     });
     let id = if path.ends_with('/') {
-        // A folder is a channel unless an id names it (`/articles/cz6dy7e5gy9o/`).
-        longest_digits(&path) >= 6 || hash || slug
+        // A folder is a channel unless an id names it (`/articles/cz6dy7e5gy9o/`), or a name
+        // under a year and a month (a blog's `/2013/02/更新猛击/`).
+        longest_digits(&path) >= 6 || hash || slug || is_dated_name(&segments)
     } else {
         digits >= ID_DIGITS || longest_digits(&path) >= 4 || hash || slug || query_id
     };
     if id { Address::Story } else { Address::Unknown }
+}
+
+/// True when `segments` hold a year and a month (`2013`, `02`) and then a name that is not an
+/// index's: a story's permalink.
+fn is_dated_name(segments: &[&str]) -> bool {
+    let is_year = |s: &&str| {
+        s.len() == 4 && s.starts_with(['1', '2']) && s.bytes().all(|b| b.is_ascii_digit())
+    };
+    let is_month = |s: &&str| (1..=2).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit());
+    segments.windows(3).any(|w| {
+        is_year(&w[0])
+            && is_month(&w[1])
+            && !w[2].bytes().all(|b| b.is_ascii_digit())
+            && !INDEX_NAMES.contains(&w[2].split('.').next().unwrap_or_default())
+    })
 }
 
 /// True when letters and digits alternate in `token` as in a generated id (`7rtKNyg6PU9`),
@@ -421,6 +437,7 @@ mod tests {
             "http://newspic.example.com/ent/article/index.html?type=gallery&p=13949",
             "http://cn.rd.yahoo.com/home/related/*http://cn.news.yahoo.com/050403/72/2aji2.html",
             "https://www.example.com/world/why-the-rains-came-late",
+            "http://cn.dota2.com/2013/02/%e6%9b%b4%e6%96%b0%e7%8c%9b%e5%87%bb%ef%bc%81/",
         ] {
             assert!(story(href), "{href}");
         }

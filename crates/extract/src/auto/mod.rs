@@ -159,21 +159,26 @@ pub fn extract(document: &Html, url: &Url) -> AutoPage {
     );
     let body = body.filter(|b| b.link_density < 0.35).or_else(|| {
         // A brief, a video or a photo page: a headline the title vouches for, and a few
-        // words under it.
+        // words under it; under a headline as short as a name (a masthead's), a sentence.
         headline
             .as_ref()
             .filter(|h| !h.guessed && !is_names(&h.text))
-            .and_then(|h| h.element)
-            .and_then(|h| body::brief(&dom, h))
+            .and_then(|h| {
+                body::brief(&dom, h.element?).filter(|b| b.prose > 0 || !is_name(&h.text))
+            })
     });
     // An article shows its headline: a page whose only title is its metadata (a channel's
     // front page, a feed of flash news) is no article, however much prose it holds.
     // A "headline" made of names (`BBC News, 中文 - 主页`) is a front page's title, not a
-    // story's, unless the page is one piece of prose.
+    // story's, unless the page is one piece of prose; a headline as short as a name needs a
+    // byline under it (a site's `V2EX` over its footer's slogan has none).
     let article = match (&headline, &body) {
         (Some(headline), Some(body))
             if headline.element.is_some()
-                && (!is_names(&headline.text) || body::is_the_page(&dom, body)) =>
+                && (!is_names(&headline.text) || body::is_the_page(&dom, body))
+                && (!is_name(&headline.text)
+                    || has_byline_time(&dom, headline, body)
+                    || body::is_the_page(&dom, body)) =>
         {
             let mut found = article(document, &dom, &meta, headline, body);
             found.next = crate::pager::next_page(document, url).map(String::from);
@@ -338,6 +343,16 @@ fn is_names(text: &str) -> bool {
         && parts
             .iter()
             .all(|p| p.chars().count() <= MAX_NAME_PART_CHARS)
+}
+
+/// True when a time stands between `headline` and the first paragraph of `body`: a story's
+/// byline.
+fn has_byline_time(dom: &Dom<'_>, headline: &title::Headline, body: &body::Body) -> bool {
+    headline.element.is_some_and(|h| {
+        byline::between(dom, dom.elements[h].text_end, prose_start(dom, body))
+            .published
+            .is_some()
+    })
 }
 
 /// True when `headline` stands far before the prose of `body`, or after its start.
