@@ -200,9 +200,12 @@ fn is_news(dom: &Dom<'_>, list: &List, site: &PageSite) -> bool {
     let ads = count(news::is_ad_title) as f32 / list.entries.len().max(1) as f32;
     let shown = match news::chrome(dom, list.parent) {
         None => true,
-        // The site's dated stories, whatever their container is named (a template's related
-        // news in a slot it backfills).
-        Some(news::Chrome::Frame) => home_stories(list, site, true),
+        // The site's stories, whatever their container is named (a template's related news
+        // in a slot it backfills, a sidebar styled as a menu): dated, or headlines.
+        Some(news::Chrome::Frame) => {
+            home_stories(list, site, true)
+                || home_stories(list, site, false) && is_headline_list(list)
+        }
         // An advertiser's links lead elsewhere, or to the site's services: a slot of the
         // site's own stories is a layout's list (`block-ad-n-layout-list`).
         Some(news::Chrome::Advertising) => home_stories(list, site, false),
