@@ -76,6 +76,24 @@ pub fn headline(dom: &Dom<'_>, meta: &super::Meta) -> Option<Headline> {
         }
     }
     if let Some((_, index, text)) = best {
+        // An element that shows the whole `<title>` (a photo viewer's caption) shows the
+        // site's name with it: when a heading shows the title's longest part alone, that is
+        // the headline.
+        let whole = comparable(&text);
+        let part_alone = (whole == comparable(title) && whole.contains(&'-'))
+            .then(|| without_suffixes(&text))
+            .flatten()
+            .and_then(|part| {
+                let at = shown_at(dom, &part)?;
+                is_heading_like(dom.elements[at].el.value()).then_some((at, part))
+            });
+        if let Some((at, part)) = part_alone {
+            return Some(Headline {
+                element: Some(at),
+                text: part,
+                guessed: false,
+            });
+        }
         return Some(Headline {
             text: continued(dom, index, text, title),
             element: Some(index),
