@@ -7,7 +7,7 @@ use url::Url;
 
 /// Path segments that name a page that is not a story: topics and tags, searches, accounts,
 /// services, legal pages.
-const NOT_STORY_SEGMENTS: [&str; 47] = [
+const NOT_STORY_SEGMENTS: [&str; 55] = [
     "ad",
     "ads",
     "click",
@@ -55,6 +55,14 @@ const NOT_STORY_SEGMENTS: [&str; 47] = [
     "license",
     "privacy",
     "copyright",
+    "go",
+    "store",
+    "forum",
+    "forums",
+    "email",
+    "review",
+    "reviews",
+    "replies",
 ];
 
 /// First labels of host names that serve something other than stories: mail, accounts,
@@ -155,9 +163,11 @@ impl PageSite {
         if same_page(url, &self.url) || is_page_with_more_query(url, &self.url) {
             return Address::Other;
         }
-        // A redirect (`…/*http://target`, `?url=http…`) is judged by where it leads.
+        // A redirect (`…/*http://target`, `?url=http…`) is judged by where it leads; one to
+        // the page itself is a share or bookmark button.
         match embedded_target(url) {
             Some(_) if service_host(url) || names_other(url) => Address::Other,
+            Some(target) if same_page(&target, &self.url) => Address::Other,
             Some(target) => address(&target),
             None => address(url),
         }

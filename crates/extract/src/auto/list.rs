@@ -122,6 +122,8 @@ pub fn entries(dom: &Dom<'_>, article: Option<&ArticleSpan>, site: &PageSite) ->
             !news::is_service_title(&f.entry.title)
                 && !news::is_ad_title(&f.entry.title)
                 && !news::is_quote(&f.entry.title)
+                // A time alone is a forum's "last post" link, not a headline.
+                && !is_time_run(&f.entry.title)
                 && f.entry.title.chars().count() >= MIN_TITLE_CHARS
         })
         .collect();

@@ -9,7 +9,7 @@ use super::dom::Dom;
 
 /// Words of a footer's entries: licences, registrations, complaint centres, legal notices,
 /// the site's own pages. None of them is a headline's.
-const LEGAL_WORDS: [&str; 24] = [
+const LEGAL_WORDS: [&str; 35] = [
     "ICP",
     "公网安备",
     "备案号",
@@ -34,10 +34,21 @@ const LEGAL_WORDS: [&str; 24] = [
     "服务条款",
     "用户协议",
     "自律公约",
+    "版權所有",
+    "版權聲明",
+    "著作權聲明",
+    "免責聲明",
+    "隱私權政策",
+    "聯絡我們",
+    "關於我們",
+    "廣告服務",
+    "服務條款",
+    "申訴專區",
+    "申诉专区",
 ];
 
 /// Words that open a short entry pointing at the site's services rather than a story.
-const SERVICE_OPENINGS: [&str; 13] = [
+const SERVICE_OPENINGS: [&str; 18] = [
     "下载",
     "注册",
     "登录",
@@ -51,6 +62,11 @@ const SERVICE_OPENINGS: [&str; 13] = [
     "加入",
     "关注我们",
     "About",
+    "下載",
+    "註冊",
+    "登入",
+    "進入",
+    "訂閱",
 ];
 
 /// Entries this short may be a service's link (`下载客户端`); a headline that opens with
@@ -58,7 +74,14 @@ const SERVICE_OPENINGS: [&str; 13] = [
 const MAX_SERVICE_CHARS: usize = 12;
 
 /// Words inside an entry of a service: apps, mail, clients.
-const SERVICE_WORDS: [&str; 4] = ["客户端", "邮箱", "APP下载", "App下载"];
+const SERVICE_WORDS: [&str; 6] = [
+    "客户端",
+    "邮箱",
+    "APP下载",
+    "App下载",
+    "官网下载",
+    "官網下載",
+];
 
 /// Marks that advertisements put around their words.
 const AD_MARKS: [char; 9] = ['★', '☆', '■', '□', '●', '◆', '▲', '♥', '◎'];
