@@ -42,7 +42,8 @@ pub struct Element<'a> {
     /// Its own text (outside child blocks) reads as a paragraph of an article: sentences,
     /// and longer than any byline.
     pub paragraph: bool,
-    /// It is a story card of a list (a headline link and its excerpt): another story.
+    /// It is a story card of a list (a headline link and its excerpt), or inside one: another
+    /// story.
     pub card: bool,
     /// Prose characters of the story cards in the subtree: prose that is not this page's.
     pub card_prose: u32,
@@ -369,13 +370,20 @@ impl<'a> Dom<'a> {
     /// Marks the elements `cards` as story cards, and counts their prose for their ancestors.
     pub fn mark_cards(&mut self, cards: &[usize]) {
         for &card in cards {
+            if self.elements[card].card {
+                continue;
+            }
             let prose = self.elements[card].prose;
-            self.elements[card].card = true;
-            let mut at = Some(card);
+            // The card and all inside it (its excerpt's paragraph is no article's body).
+            for inner in card..self.elements[card].end {
+                self.elements[inner].card = true;
+            }
+            let mut at = self.elements[card].parent;
             while let Some(i) = at {
                 self.elements[i].card_prose += prose;
                 at = self.elements[i].parent;
             }
+            self.elements[card].card_prose += prose;
         }
     }
 

@@ -67,12 +67,52 @@ const NOT_STORY_SEGMENTS: [&str; 55] = [
 
 /// First labels of host names that serve something other than stories: mail, accounts,
 /// forums, shops, tickets, games, downloads, search, advertising.
-const SERVICE_HOSTS: [&str; 43] = [
-    "mail", "email", "reg", "register", "login", "passport", "sso", "account", "accounts", "auth",
-    "user", "vip", "pay", "bbs", "forum", "club", "tieba", "mall", "shop", "store", "piao",
-    "ticket", "game", "games", "app", "apps", "download", "down", "help", "search", "map", "maps",
-    "ad", "ads", "click", "tousu", "lottery", "caipiao", "special", "zhuanti", "zt", "topic",
+const SERVICE_HOSTS: [&str; 45] = [
+    "mail",
+    "email",
+    "reg",
+    "register",
+    "login",
+    "passport",
+    "sso",
+    "account",
+    "accounts",
+    "auth",
+    "user",
+    "vip",
+    "pay",
+    "bbs",
+    "forum",
+    "club",
+    "tieba",
+    "mall",
+    "shop",
+    "store",
+    "piao",
+    "ticket",
+    "game",
+    "games",
+    "app",
+    "apps",
+    "download",
+    "down",
+    "help",
+    "search",
+    "map",
+    "maps",
+    "ad",
+    "ads",
+    "click",
+    "tousu",
+    "lottery",
+    "caipiao",
+    "special",
+    "zhuanti",
+    "zt",
+    "topic",
     "topics",
+    "promotions",
+    "promo",
 ];
 
 /// The first path segments of a person's page when a name or a number follows and nothing
@@ -344,9 +384,10 @@ fn address(url: &Url) -> Address {
     // Comments, replies, forums and click counters: `comment.htm`, `/newbbs/…`,
     // `event.ng/Type=click`.
     let words = path.split(['/', '.', '_', '-', '=', '&', ';', ',']);
+    // Click counters of ad servers name themselves `clk` (`/mbclk`, `/aclk`).
     if words
         .clone()
-        .any(|w| DISCUSSION_WORDS.contains(&w) || w.ends_with("bbs"))
+        .any(|w| DISCUSSION_WORDS.contains(&w) || w.ends_with("bbs") || w.ends_with("clk"))
     {
         return Address::Other;
     }

@@ -168,6 +168,9 @@ fn is_headline_list(list: &List) -> bool {
     headlines * 10 >= list.entries.len() * 7
 }
 
+/// Characters of prose a story card's excerpt has at most.
+const MAX_EXCERPT_PROSE: u32 = 800;
+
 /// Characters a card may show before its headline: a source, a time.
 const MAX_CARD_LEAD_CHARS: u32 = 30;
 
@@ -180,18 +183,30 @@ pub fn cards(dom: &Dom<'_>, site: &PageSite) -> Vec<usize> {
         .enumerate()
         .filter(|(_, e)| !e.hidden && e.links >= MIN_ENTRIES as u32 && e.prose > 0)
         .flat_map(|(parent, _)| lists_at(dom, parent, &links, site, false))
-        .filter(|list| is_news(dom, list, site))
+        .filter(|list| is_news(dom, list, site) && is_uniform(dom, list))
         .flat_map(|list| list.entries)
         .filter(|f| {
             let item = &dom.elements[f.item];
             // The headline comes first, after a source or a time at most: an article's
-            // paragraph has its links inside its sentences.
+            // paragraph has its links inside its sentences. An excerpt is a few sentences;
+            // an item with more prose is an article set in a list.
             item.prose > 0
+                && item.prose <= MAX_EXCERPT_PROSE
+                && is_headline(&f.entry.title)
                 && dom.distance(item.text_start, dom.elements[f.link].text_start)
                     <= MAX_CARD_LEAD_CHARS
         })
         .map(|f| f.item)
         .collect()
+}
+
+/// True when a list's items are one kind of element (`li`, `article`, `div`): repeated cards,
+/// not a page's header, main part and footer side by side.
+fn is_uniform(dom: &Dom<'_>, list: &List) -> bool {
+    let name = |f: &Found| dom.elements[f.item].el.value().name();
+    list.entries
+        .first()
+        .is_some_and(|first| list.entries.iter().all(|f| name(f) == name(first)))
 }
 
 /// True when a list is news: not in the page's footer, menus or advertising, not a list of
@@ -363,8 +378,7 @@ const LEADING_MARKS: [char; 10] = ['>', '»', '·', '•', '▪', '*', '▶', '�
 /// `> 标题`, `13/02/2022 标题`, `标题 2020-09-27`, `标题 ( 48503 )`, `标题 [ 2021-05-19 ]`,
 /// `标题[详细]`.
 fn clean_title(text: &str) -> String {
-    let mut title = text
-        .trim()
+    let mut title = without_labels(text.trim())
         .trim_start_matches(|c: char| LEADING_MARKS.contains(&c) || c.is_whitespace())
         .to_owned();
     for marker in ["[详细]", "[全文]", "[详情]", ">>", "»"] {
@@ -393,14 +407,39 @@ fn clean_title(text: &str) -> String {
     title
 }
 
-/// A word of a date or a time of day: `2019-08-06`, `15:09:13`, `13/02/2022`, `04-23`.
+/// Words a card writes for when a story came, before its headline (`前日 US stocks…`).
+const WHEN_WORDS: [&str; 7] = ["今天", "昨天", "前天", "刚刚", "今日", "昨日", "前日"];
+
+/// A headline without the labels a card writes before it between bullets
+/// (`Breaking News • 前日 US stocks…`): short parts before the last ` • `, then a word of
+/// when.
+fn without_labels(text: &str) -> &str {
+    let Some((labels, rest)) = text.rsplit_once(" • ") else {
+        return text;
+    };
+    let short = labels
+        .split(" • ")
+        .all(|label| label.split_whitespace().count() <= 3 && label.chars().count() <= 20);
+    if !short || rest.chars().count() < MIN_TITLE_CHARS {
+        return text;
+    }
+    WHEN_WORDS
+        .iter()
+        .find_map(|w| rest.strip_prefix(w).and_then(|r| r.strip_prefix(' ')))
+        .unwrap_or(rest)
+}
+
+/// A word of a date or a time of day: `2019-08-06`, `15:09:13`, `13/02/2022`, `04-23`,
+/// `2024年5月21日`.
 fn is_time_word(word: &str) -> bool {
     let digits = word.chars().filter(char::is_ascii_digit).count();
     digits >= 4
         && word
             .chars()
-            .all(|c| c.is_ascii_digit() || matches!(c, '-' | '/' | ':' | '.'))
-        && word.chars().any(|c| matches!(c, '-' | '/' | ':'))
+            .all(|c| c.is_ascii_digit() || matches!(c, '-' | '/' | ':' | '.' | '年' | '月' | '日'))
+        && word
+            .chars()
+            .any(|c| matches!(c, '-' | '/' | ':' | '年' | '月'))
 }
 
 /// A ranking's entries without their ranks: when the titles open with 1, 2, 3… in order, the
