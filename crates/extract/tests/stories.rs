@@ -294,3 +294,91 @@ fn a_date_in_a_link_above_the_headline_is_not_the_byline() {
     );
     assert!(!found.body_text.unwrap_or_default().contains("好文章"));
 }
+
+/// Four stories of the page's own site, undated, headlines all.
+fn own_stories(class: &str) -> String {
+    let items: String = [
+        ("0421", "省级新能源汽车充电网络建设规划正式发布"),
+        ("0422", "多地公交线路完成电动化改造 乘客出行更便捷"),
+        ("0423", "一季度全省消费品零售总额同比增长百分之六"),
+        ("0424", "城市更新行动计划出台 老旧小区改造提速"),
+    ]
+    .iter()
+    .map(|(id, title)| format!(r#"<li><a href="/2024/0430/{id}.html">{title}</a></li>"#))
+    .collect();
+    format!(r#"<div class="{class}"><h3>热门阅读</h3><ul>{items}</ul></div>"#)
+}
+
+#[test]
+fn a_sidebar_named_as_a_menu_that_holds_the_sites_headlines_is_a_list_of_stories() {
+    let found = page(&article(PROSE, &own_stories("side-menu"))).unwrap();
+    assert_eq!(found.kind, PageKind::Article);
+    assert_eq!(found.items.len(), 4, "{:?}", titles(&found));
+}
+
+#[test]
+fn an_advertising_slot_that_holds_the_sites_own_stories_is_a_list_of_stories() {
+    let found = page(&article(PROSE, &own_stories("block-ad-2 layout-list"))).unwrap();
+    assert_eq!(found.items.len(), 4, "{:?}", titles(&found));
+    let elsewhere = own_stories("block-ad-2 layout-list")
+        .replace("/2024/0430/", "https://shop.example.org/item/2024");
+    let found = page(&article(PROSE, &elsewhere)).unwrap();
+    assert!(found.items.is_empty(), "{:?}", titles(&found));
+}
+
+#[test]
+fn a_page_wide_wrapper_named_as_a_menu_does_not_make_the_pages_lists_chrome() {
+    let related = r#"<div class="xgxw"><h3>相关新闻</h3><ul>
+        <li><a href="/2024/0505/0901.html">新能源汽车下乡启动</a></li>
+        <li><a href="/2024/0504/0877.html">县域充电桩建设提速</a></li>
+        <li><a href="/2024/0503/0812.html">四月新能源车销量增长</a></li></ul></div>"#;
+    let html = article(PROSE, related)
+        .replace("<body>", r#"<body><div class="menu-open">"#)
+        .replace("</body>", "</div></body>");
+    let found = page(&html).unwrap();
+    assert_eq!(found.kind, PageKind::Article);
+    assert_eq!(found.items.len(), 3, "{:?}", titles(&found));
+}
+
+#[test]
+fn a_sites_name_over_its_slogan_is_no_article_but_a_short_headline_with_a_byline_is() {
+    let stories: String = (1..=10)
+        .map(|n| format!(r#"<li><a href="/2024/0430/04{n:02}.html">第{n}条本站新闻的标题在这里显示完整</a></li>"#))
+        .collect();
+    let front = format!(
+        r#"<html><head><title>示例社区</title></head><body><h1>示例社区</h1><ul>{stories}</ul>
+        <div class="intro"><p>示例社区是创意工作者们的社区，是一个分享自己正在做的有趣事物、交流想法的地方。</p>
+        <p>在这里，你可以找到志同道合的朋友，讨论技术、设计和生活中的各种话题，也可以发布招聘与求职信息。</p></div></body></html>"#
+    );
+    let found = page(&front).unwrap();
+    assert_eq!(found.kind, PageKind::List);
+    assert_eq!(found.items.len(), 10, "{:?}", titles(&found));
+    let brief = r#"<html><head><title>台风登陆_示例网</title></head><body>
+        <h1>台风登陆</h1><div class="info">2024-05-06 09:05:20 来源：新华社</div>
+        <div class="content"><p>今年第3号台风今天上午在沿海登陆，多地停课停工。</p></div></body></html>"#;
+    let found = page(brief).unwrap();
+    assert_eq!(found.kind, PageKind::Article);
+    assert_eq!(found.title.as_deref(), Some("台风登陆"));
+}
+
+#[test]
+fn a_caption_that_repeats_the_whole_title_gives_way_to_the_headline() {
+    let html = format!(
+        r#"<html><head><title>台风登陆 多地停课停工_图片频道_示例网</title></head><body>
+        <div class="viewer"><img src="/p/1.jpg"><div class="caption">台风登陆 多地停课停工_图片频道_示例网</div></div>
+        <h1>台风登陆 多地停课停工</h1><div class="info">2024-05-06 09:05:20 来源：新华社</div>
+        <div class="content">{PROSE}</div></body></html>"#
+    );
+    let found = page(&html).unwrap();
+    assert_eq!(found.title.as_deref(), Some("台风登陆 多地停课停工"));
+}
+
+#[test]
+fn an_entry_titled_only_by_its_time_is_not_a_story() {
+    let related = RELATED.replace(
+        "</ul>",
+        r#"<li><a href="/2024/0502/0799.html">2024-05-02 18:30</a></li></ul>"#,
+    );
+    let found = page(&article(PROSE, &related)).unwrap();
+    assert_eq!(found.items.len(), 3, "{:?}", titles(&found));
+}

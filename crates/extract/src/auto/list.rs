@@ -690,7 +690,40 @@ fn is_followable(href: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::short_time;
+    use super::{clean_title, short_time};
+
+    #[test]
+    fn headlines_lose_what_lists_write_around_them() {
+        let cases = [
+            ("> 台风登陆 多地停课停工", "台风登陆 多地停课停工"),
+            ("13/02/2022 台风登陆 多地停课停工", "台风登陆 多地停课停工"),
+            (
+                "2024年5月21日 台风登陆 多地停课停工",
+                "台风登陆 多地停课停工",
+            ),
+            ("台风登陆 多地停课停工 2020-09-27", "台风登陆 多地停课停工"),
+            ("台风登陆 多地停课停工 ( 48503 )", "台风登陆 多地停课停工"),
+            (
+                "台风登陆 多地停课停工 [ 2021-05-19 ]",
+                "台风登陆 多地停课停工",
+            ),
+            (
+                "台风登陆 多地停课停工【2021-05-19】",
+                "台风登陆 多地停课停工",
+            ),
+            ("台风登陆 多地停课停工[详细]", "台风登陆 多地停课停工"),
+            (
+                "Breaking News • 前日 US stocks fall as yields rise",
+                "US stocks fall as yields rise",
+            ),
+            ("二十大报告（2022）全文", "二十大报告（2022）全文"),
+            ("2024 年 中国经济 展望", "2024 年 中国经济 展望"),
+            ("A • B", "A • B"),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(clean_title(text), expected, "{text}");
+        }
+    }
 
     #[test]
     fn short_times_as_lists_write_them() {
