@@ -50,7 +50,22 @@ pub struct Decoded {
 
 /// Decodes `body` using the `Content-Type` header value (if any) and the page itself.
 pub fn decode(body: &[u8], content_type: Option<&str>) -> Decoded {
-    let (encoding, declared) = choose(body, content_type);
+    // Whether the bytes are UTF-8 is asked at most once: the answer chooses the encoding and,
+    // when it is UTF-8, already is the text.
+    let checked = std::cell::OnceCell::new();
+    let utf8 = || *checked.get_or_init(|| std::str::from_utf8(body).ok());
+    let (encoding, declared) = choose(body, content_type, &utf8);
+    if encoding == UTF_8
+        && Encoding::for_bom(body).is_none()
+        && let Some(text) = utf8()
+    {
+        return Decoded {
+            text: text.to_owned(),
+            encoding: UTF_8,
+            declared,
+            had_errors: false,
+        };
+    }
     let (text, used, had_errors) = encoding.decode(body);
     let declared = if used != encoding {
         Declared::Bom
@@ -65,7 +80,11 @@ pub fn decode(body: &[u8], content_type: Option<&str>) -> Decoded {
     }
 }
 
-fn choose(body: &[u8], content_type: Option<&str>) -> (&'static Encoding, Declared) {
+fn choose<'a>(
+    body: &'a [u8],
+    content_type: Option<&str>,
+    utf8: &dyn Fn() -> Option<&'a str>,
+) -> (&'static Encoding, Declared) {
     if let Some(encoding) = content_type.and_then(charset_from_content_type) {
         return (encoding, Declared::Header);
     }
@@ -73,18 +92,14 @@ fn choose(body: &[u8], content_type: Option<&str>) -> (&'static Encoding, Declar
         // Saved and proxied copies keep a `gb2312` tag over bytes re-encoded as UTF-8. Text
         // in a legacy encoding is practically never valid UTF-8 once it has non-ASCII bytes,
         // so such bytes are read as what they are.
-        let utf8 = || {
-            !body.is_ascii()
-                && Encoding::for_bom(body).is_none()
-                && std::str::from_utf8(body).is_ok()
-        };
-        if encoding != UTF_8 && utf8() {
+        let is_utf8 = || !body.is_ascii() && Encoding::for_bom(body).is_none() && utf8().is_some();
+        if encoding != UTF_8 && is_utf8() {
             return (UTF_8, Declared::Detected);
         }
         // And the other way round: a `utf-8` tag over bytes that are not UTF-8 (a blog's
         // template served with a legacy-encoded body) is a label the bytes contradict. A few
         // bad bytes (a truncated character, one corrupt sequence) do not.
-        if encoding == UTF_8 && !mostly_utf8(body) {
+        if encoding == UTF_8 && utf8().is_none() && !mostly_utf8(body) {
             return (detect(body), Declared::Detected);
         }
         return (encoding, Declared::Meta);
@@ -92,7 +107,7 @@ fn choose(body: &[u8], content_type: Option<&str>) -> (&'static Encoding, Declar
     if let Some((encoding, _)) = Encoding::for_bom(body) {
         return (encoding, Declared::Bom);
     }
-    if std::str::from_utf8(body).is_ok() {
+    if utf8().is_some() {
         return (UTF_8, Declared::Default);
     }
     (detect(body), Declared::Detected)
