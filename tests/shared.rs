@@ -954,3 +954,77 @@ async fn two_roles_share_the_sections() {
         assert!(feeds > 0, "{role} polled sections of its own");
     }
 }
+
+/// A sighting of `path` as the fixture tests write them.
+fn sighting(path: &str, title: &str, content: Option<&str>) -> feedwright::item::Sighting {
+    feedwright::item::Sighting {
+        story: feedwright::item::Scraped {
+            link: url::Url::parse(&format!("https://news.example.com{path}")).expect("a URL"),
+            title: title.into(),
+            published: None,
+            source: None,
+            content: content.map(Into::into),
+            from_article: content.is_some(),
+        },
+        list_title: content.is_none().then(|| title.into()),
+    }
+}
+
+/// Polls recorded on PostgreSQL (whose new items go in one statement per poll) change history
+/// as on SQLite, item for item: a link seen twice in one poll (from the list, then from its
+/// article) is new once and revised by its article; a title with a NUL byte; a later poll that
+/// revises one item and adds another.
+#[test]
+#[cfg_attr(
+    feedwright_lacks = "postgres",
+    ignore = "needs PostgreSQL (initdb), missing when the tests were built"
+)]
+fn polls_change_history_on_postgres_as_on_sqlite() {
+    let pg = Postgres::start();
+    let url = pg.database("same_polls");
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let on_pg = StateLocation::parse(&url, dir.path()).expect("a PostgreSQL URL");
+    let on_sqlite = StateLocation::parse("history.db", dir.path()).expect("a SQLite path");
+    let prune = feedwright::store::Prune {
+        keep_days: 90,
+        keep: 100,
+    };
+    let first = chrono::DateTime::parse_from_rfc3339("2024-06-28T17:30:00+08:00").unwrap();
+    let later = chrono::DateTime::parse_from_rfc3339("2024-06-28T18:30:00+08:00").unwrap();
+    let polls = [
+        (
+            first,
+            vec![
+                sighting("/a", "台风登陆", None),
+                sighting("/b", "多地停课\0停工", None),
+                sighting("/a", "台风登陆 多地停课停工", Some("<p>正文</p>")),
+            ],
+        ),
+        (
+            later,
+            vec![
+                sighting("/b", "多地停课停工", Some("<p>更正</p>")),
+                sighting("/c", "新闻三", None),
+            ],
+        ),
+    ];
+    let history = |location: &StateLocation| {
+        let mut store = feedwright::store::Store::open(location).expect("history opens");
+        let changes: Vec<_> = polls
+            .iter()
+            .map(|(now, seen)| {
+                store
+                    .record("news", seen, &[], *now, prune)
+                    .expect("recorded")
+            })
+            .map(|c| (c.new, c.updated))
+            .collect();
+        (changes, store.items("news", 10).expect("items"))
+    };
+    let (pg_changes, pg_items) = history(&on_pg);
+    let (sqlite_changes, sqlite_items) = history(&on_sqlite);
+    assert_eq!(pg_changes, [(2, 1), (1, 1)]);
+    assert_eq!(pg_changes, sqlite_changes);
+    assert_eq!(pg_items.len(), 3);
+    assert_eq!(pg_items, sqlite_items);
+}

@@ -132,6 +132,7 @@ async fn open(
         store: Mutex::new(store),
         publisher,
         off_runtime,
+        off_runtime_slots: tokio::sync::Semaphore::new(shared::MAX_OFF_RUNTIME),
         statuses: Mutex::new(HashMap::new()),
         cpu: CpuPool::default(),
         config,

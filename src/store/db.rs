@@ -209,6 +209,11 @@ pub(crate) enum Exec<'a> {
 }
 
 impl Exec<'_> {
+    /// True on PostgreSQL, where a statement is a round trip to the server.
+    pub(crate) fn is_postgres(&self) -> bool {
+        matches!(self, Exec::Postgres { .. })
+    }
+
     /// Runs a statement that returns no rows; returns the number of rows it changed.
     pub(crate) fn execute(
         &mut self,

@@ -172,8 +172,16 @@ impl Store {
 
 fn record_in(tx: &mut Exec<'_>, poll: &Poll<'_>) -> Result<Changes, DbError> {
     let mut changes = Changes::default();
+    let inserted = insert_new(tx, poll)?;
+    let mut first = HashSet::new();
     for sighting in poll.sightings {
-        match record_sighting(tx, poll, sighting)? {
+        let link = sighting.story.link.as_str();
+        // A link seen twice in one poll is new once; its second sighting may revise it.
+        let recorded = match inserted.contains(link) && first.insert(link) {
+            true => Recorded::New,
+            false => record_sighting(tx, poll, sighting)?,
+        };
+        match recorded {
             Recorded::New => changes.new += 1,
             Recorded::Revised => changes.updated += 1,
             Recorded::SeenAgain => {}
@@ -185,6 +193,58 @@ fn record_in(tx: &mut Exec<'_>, poll: &Poll<'_>) -> Result<Changes, DbError> {
     }
     prune(tx, poll)?;
     Ok(changes)
+}
+
+/// Inserts, in one statement, every sighting of `poll` that history does not know yet, and
+/// returns the links it inserted. On PostgreSQL a statement is a round trip to the server,
+/// and a cold poll's items are all new; on SQLite, where a statement is a function call, it
+/// inserts none and leaves every sighting to [`record_sighting`].
+fn insert_new(tx: &mut Exec<'_>, poll: &Poll<'_>) -> Result<HashSet<String>, DbError> {
+    if !tx.is_postgres() || poll.sightings.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let rows: Vec<serde_json::Value> = poll
+        .sightings
+        .iter()
+        .map(|Sighting { story, list_title }| {
+            let (at, origin) = match story.published {
+                Some(at) => (at, Origin::Page),
+                None => (poll.now, Origin::FirstSeen),
+            };
+            // JSON may carry NUL (`\u0000`), PostgreSQL's text may not.
+            let text = |t: &str| t.replace('\0', "");
+            serde_json::json!({
+                "link": text(story.link.as_str()),
+                "title": text(&story.title),
+                "source": story.source.as_deref().map(text),
+                "content": story.content.as_deref().map(text),
+                "published": at.to_rfc3339(),
+                "published_unix": at.timestamp(),
+                "origin": origin.as_str(),
+                "from_article": story.from_article,
+                "list_title": list_title.as_deref().map(text),
+            })
+        })
+        .collect();
+    let rows = serde_json::Value::Array(rows).to_string();
+    let inserted = tx.query(
+        "INSERT INTO items (section, link, title, source, content, published, published_unix,
+                            origin, updated, first_seen, last_seen, from_article, list_title)
+         SELECT ?1, r.link, r.title, r.source, r.content, r.published, r.published_unix,
+                r.origin, r.published, ?2, ?2, r.from_article, r.list_title
+         FROM json_to_recordset(CAST(?3 AS TEXT)::json) AS r(
+             link TEXT, title TEXT, source TEXT, content TEXT, published TEXT,
+             published_unix BIGINT, origin TEXT, from_article BOOLEAN, list_title TEXT)
+         ON CONFLICT (section, link) DO NOTHING
+         RETURNING link",
+        &[
+            poll.section.into(),
+            poll.now.timestamp().into(),
+            rows.as_str().into(),
+        ],
+        |row| Ok(row.text(0)?.unwrap_or_default()),
+    )?;
+    Ok(inserted.into_iter().collect())
 }
 
 /// What recording one sighting did.
