@@ -9,15 +9,23 @@ mod corpus;
 
 use corpus::{Floors, assert_floors, corpus, score_folder};
 
+/// Scores the pages of `folder`, checks that it holds at least `least` (article pages, labelled
+/// main entries), and that no score falls below `floors`.
+fn measure(folder: &str, what: &str, least: (usize, usize), floors: &Floors) {
+    let scores = score_folder(folder, what);
+    assert!(scores.title.total >= least.0 && scores.items.main >= least.1);
+    assert_floors(&scores, floors);
+}
+
 /// Every labelled page of the development corpus, extracted with no selectors and scored
 /// against its labels. The floors are what the extractor reaches today: a change that loses
 /// accuracy on real pages fails here.
 #[test]
 fn zero_config_extraction_on_real_pages() {
-    let scores = score_folder(&corpus(""), "real pages (development corpus)");
-    assert!(scores.title.total >= 40 && scores.items.main >= 300);
-    assert_floors(
-        &scores,
+    measure(
+        &corpus(""),
+        "real pages (development corpus)",
+        (40, 300),
         &Floors {
             fields: [1.0, 1.0, 1.0, 1.0],
             kind: 1.0,
@@ -31,13 +39,10 @@ fn zero_config_extraction_on_real_pages() {
 /// fixes, so they now guard those fixes like the development corpus.
 #[test]
 fn zero_config_extraction_on_held_out_pages() {
-    let scores = score_folder(
+    measure(
         &corpus("holdout"),
         "first held-out real pages (measured untouched once, then tuned on)",
-    );
-    assert!(scores.title.total >= 25 && scores.items.main >= 100);
-    assert_floors(
-        &scores,
+        (25, 100),
         &Floors {
             fields: [1.0, 0.94, 0.94, 1.0],
             kind: 1.0,
@@ -51,13 +56,10 @@ fn zero_config_extraction_on_held_out_pages() {
 /// general fixes of stories and bodies, so it too guards those fixes now.
 #[test]
 fn zero_config_extraction_on_unseen_pages() {
-    let scores = score_folder(
+    measure(
         &corpus("unseen"),
         "second held-out real pages (measured untouched once, then tuned on)",
-    );
-    assert!(scores.title.total >= 25 && scores.items.main >= 100);
-    assert_floors(
-        &scores,
+        (25, 100),
         &Floors {
             fields: [1.0, 0.92, 0.92, 0.96],
             kind: 1.0,
@@ -72,13 +74,10 @@ fn zero_config_extraction_on_unseen_pages() {
 /// forums, archives and cards; briefs and mastheads), so it guards them like the other sets.
 #[test]
 fn zero_config_extraction_on_fresh_pages() {
-    let scores = score_folder(
+    measure(
         &corpus("fresh"),
         "third held-out real pages (measured untouched once, then tuned on)",
-    );
-    assert!(scores.title.total >= 25 && scores.items.main >= 100);
-    assert_floors(
-        &scores,
+        (25, 100),
         &Floors {
             fields: [0.97, 0.91, 0.94, 0.89],
             kind: 1.0,
@@ -94,10 +93,10 @@ fn zero_config_extraction_on_fresh_pages() {
 /// for development moves to the corpus).
 #[test]
 fn zero_config_extraction_on_blind_pages() {
-    let scores = score_folder(&corpus("blind"), "blind real pages (never tuned on)");
-    assert!(scores.title.total >= 25 && scores.items.main >= 100);
-    assert_floors(
-        &scores,
+    measure(
+        &corpus("blind"),
+        "blind real pages (never tuned on)",
+        (25, 100),
         &Floors {
             fields: [0.85, 0.64, 0.75, 0.82],
             kind: 0.91,
