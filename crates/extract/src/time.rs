@@ -240,7 +240,9 @@ struct Form {
     read: fn(&Captures<'_>) -> Option<Found>,
 }
 
-const TIME: &str = r"(?:\s*(?:T|\s)?\s*(?P<mer>上午|下午|晚上|中午|凌晨|早上|傍晚)?\s*(?P<h>[0-9]{1,2})\s*[:：时]\s*(?P<mi>[0-9]{1,2})(?:\s*[:：分]\s*(?P<s>[0-9]{1,2}))?)?";
+/// A time of day after a date, with the day of the week the date may carry before it
+/// (`星期日 15:05`, `(日) 下午3時05分`).
+const TIME: &str = r"(?:\s*(?:[(（]?\s*(?:星期|礼拜|禮拜|週|周)[一二三四五六日天]\s*[)）]?|[(（][一二三四五六日][)）])?\s*(?:T|\s)?\s*(?P<mer>上午|下午|晚上|中午|凌晨|早上|清晨|傍晚)?\s*(?P<h>[0-9]{1,2})\s*[:：时時]\s*(?P<mi>[0-9]{1,2})(?:\s*[:：分]\s*(?P<s>[0-9]{1,2}))?)?";
 
 static FORMS: LazyLock<Vec<Form>> = LazyLock::new(|| {
     let form = |pattern: &str, read| Form {
@@ -291,7 +293,7 @@ static FORMS: LazyLock<Vec<Form>> = LazyLock::new(|| {
             read_day_word,
         ),
         form(
-            r"(?P<mer>上午|下午|晚上|中午|凌晨|早上|傍晚)\s*(?P<h>[0-9]{1,2})\s*[:：时]\s*(?P<mi>[0-9]{1,2})(?:[:：](?P<s>[0-9]{2}))?",
+            r"(?P<mer>上午|下午|晚上|中午|凌晨|早上|清晨|傍晚)\s*(?P<h>[0-9]{1,2})\s*[:：时時]\s*(?P<mi>[0-9]{1,2})(?:[:：](?P<s>[0-9]{2}))?",
             |c| {
                 Some(Found::DaysAgo {
                     days: 0,
@@ -390,7 +392,7 @@ fn read_time(caps: &Captures<'_>) -> Option<NaiveTime> {
     let hour = match (caps.name("mer").map(|m| m.as_str()), hour) {
         (Some("下午" | "晚上" | "傍晚"), h @ 1..=11) => h + 12,
         (Some("中午"), h @ 1..=10) => h + 12,
-        (Some("上午" | "凌晨" | "早上"), 12) => 0,
+        (Some("上午" | "凌晨" | "早上" | "清晨"), 12) => 0,
         (_, h) => h,
     };
     NaiveTime::from_hms_opt(hour, number(caps, "mi")?, number(caps, "s").unwrap_or(0))

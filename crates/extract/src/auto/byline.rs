@@ -133,7 +133,10 @@ fn dates(text: &str) -> impl Iterator<Item = String> {
             // A date that a comma follows starts a sentence (`2025年2月9日，她…`), not a
             // byline.
             let in_sentence = rest.starts_with(['，', ',']);
-            if !rest.starts_with("星期") && !rest.starts_with('周') && !in_sentence {
+            let weekday = ["星期", "周", "週", "礼拜", "禮拜", "(星期", "（星期"]
+                .iter()
+                .any(|w| rest.starts_with(w));
+            if !weekday && !in_sentence {
                 start = end;
                 return Some(date);
             }
@@ -244,13 +247,21 @@ fn date_at(chars: &[char], start: usize) -> Option<(String, usize)> {
         scan.at += 1;
     }
     // `2012年12月10日, 格林尼治标准时间10:41`: a GMT time on a Chinese page.
+    skip_weekday(&mut scan);
     let utc = skip_words(&mut scan, &["格林尼治标准时间", "格林威治时间", "GMT"]);
     if !utc {
-        skip_words(&mut scan, &["北京时间"]);
+        skip_words(&mut scan, &["北京时间", "北京時間"]);
     }
     let time = (|| {
+        let half = meridiem(&mut scan);
         let hour = scan.number(1, 2).filter(|h| *h <= 23)?;
-        scan.one_of(&[':', '：', '时'])?;
+        let hour = match half {
+            Some(Half::After) if (1..12).contains(&hour) => hour + 12,
+            Some(Half::Noon) if (1..=10).contains(&hour) => hour + 12,
+            Some(Half::Before) if hour == 12 => 0,
+            _ => hour,
+        };
+        scan.one_of(&[':', '：', '时', '時'])?;
         scan.spaces();
         let minute = scan.number(2, 2).filter(|m| *m <= 59)?;
         let mut time = format!(" {hour:02}:{minute:02}");
@@ -361,6 +372,52 @@ fn english_date_at(chars: &[char], start: usize) -> Option<(String, usize)> {
     Some((out, scan.at))
 }
 
+/// The day of the week a date may carry before its time, in brackets or not: `星期日`,
+/// `礼拜一`, `週三`, `周五`, `(日)`.
+fn skip_weekday(scan: &mut Scan<'_>) {
+    let save = scan.at;
+    let open = scan.one_of(&['(', '（']).is_some();
+    scan.spaces();
+    let named = skip_words(scan, &["星期", "礼拜", "禮拜", "週", "周"]);
+    let day = scan
+        .one_of(&['一', '二', '三', '四', '五', '六', '日', '天'])
+        .is_some();
+    let close = scan.one_of(&[')', '）']).is_some();
+    // A bare `日` or `一` is a weekday only in brackets.
+    if day && (named || open && close) && open == close {
+        scan.spaces();
+        while scan
+            .chars
+            .get(scan.at)
+            .is_some_and(|c| c.is_whitespace() || matches!(c, ',' | '，'))
+        {
+            scan.at += 1;
+        }
+    } else {
+        scan.at = save;
+    }
+}
+
+/// Which part of the day a time of the 12-hour clock is in.
+enum Half {
+    Before,
+    Noon,
+    After,
+}
+
+/// The half of the day written before a time (`下午3:05`, `上午 11:05`), skipped.
+fn meridiem(scan: &mut Scan<'_>) -> Option<Half> {
+    if skip_words(scan, &["上午", "凌晨", "早上", "清晨"]) {
+        Some(Half::Before)
+    } else if skip_words(scan, &["中午"]) {
+        Some(Half::Noon)
+    } else if skip_words(scan, &["下午", "晚上", "傍晚"]) {
+        Some(Half::After)
+    } else {
+        None
+    }
+}
+
 /// Skips one of `words` (and the spaces after it) at the cursor; true when one was there.
 fn skip_words(scan: &mut Scan<'_>, words: &[&str]) -> bool {
     let rest = &scan.chars[scan.at.min(scan.chars.len())..];
@@ -441,11 +498,25 @@ mod tests {
             ),
             ("Posted on Sep 3, 2019 at 9:05 pm", "2019-09-03 21:05"),
             ("March 1st, 2021", "2021-03-01"),
+            ("2020年5月3日 下午3時05分", "2020-05-03 15:05"),
+            ("2020年5月3日 星期日 15:05", "2020-05-03 15:05"),
+            ("2020年05月03日(星期日) 上午11:05", "2020-05-03 11:05"),
+            ("2020/05/03 (日) 15:05", "2020-05-03 15:05"),
+            ("2020年5月3日 週日 中午12:30", "2020-05-03 12:30"),
+            ("2020年5月3日 凌晨12:10", "2020-05-03 00:10"),
+            ("2020年5月3日 日本首相", "2020-05-03"),
         ];
         for (text, expected) in cases {
             assert_eq!(first_time(text).as_deref(), Some(expected), "{text}");
         }
         assert_eq!(first_time("第2024期 共13页"), None);
+        for calendar in [
+            "2020年5月3日 星期日",
+            "2020年5月3日 週日",
+            "2020年5月3日（星期日）",
+        ] {
+            assert_eq!(first_time(calendar), None, "{calendar}");
+        }
         assert_eq!(first_time("You may 3 times a day"), None);
         let byline = read("2019-09-26 12:11来源：证券时报网作者：李在山");
         assert_eq!(byline.source.as_deref(), Some("证券时报网"));
