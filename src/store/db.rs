@@ -98,7 +98,7 @@ impl postgres::types::ToSql for Param<'_> {
 
 /// `text` without its NUL characters: PostgreSQL's text cannot hold them (a robots.txt or a
 /// page may), and SQLite is given the same text, so both keep the same history.
-fn without_nul(text: &str) -> String {
+pub(crate) fn without_nul(text: &str) -> String {
     text.replace('\0', "")
 }
 

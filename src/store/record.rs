@@ -8,10 +8,10 @@ use std::collections::HashSet;
 use chrono::{DateTime, FixedOffset};
 use url::Url;
 
-use super::db::{DbError, Exec, Param, Prepared};
+use super::db::{DbError, Exec, Param, Prepared, without_nul};
 use super::{Conn, Store, StoreError, failed};
 use crate::fetch::Validators;
-use crate::item::{Origin, Sighting, Stored};
+use crate::item::{Origin, Scraped, Sighting, Stored};
 
 /// What one poll changed in a section's history.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -207,22 +207,18 @@ fn insert_new(tx: &mut Exec<'_>, poll: &Poll<'_>) -> Result<HashSet<String>, DbE
         .sightings
         .iter()
         .map(|Sighting { story, list_title }| {
-            let (at, origin) = match story.published {
-                Some(at) => (at, Origin::Page),
-                None => (poll.now, Origin::FirstSeen),
-            };
+            let (at, origin) = dated(story, poll.now);
             // JSON may carry NUL (`\u0000`), PostgreSQL's text may not.
-            let text = |t: &str| t.replace('\0', "");
             serde_json::json!({
-                "link": text(story.link.as_str()),
-                "title": text(&story.title),
-                "source": story.source.as_deref().map(text),
-                "content": story.content.as_deref().map(text),
+                "link": without_nul(story.link.as_str()),
+                "title": without_nul(&story.title),
+                "source": story.source.as_deref().map(without_nul),
+                "content": story.content.as_deref().map(without_nul),
                 "published": at.to_rfc3339(),
                 "published_unix": at.timestamp(),
                 "origin": origin.as_str(),
                 "from_article": story.from_article,
-                "list_title": list_title.as_deref().map(text),
+                "list_title": list_title.as_deref().map(without_nul),
             })
         })
         .collect();
@@ -247,6 +243,15 @@ fn insert_new(tx: &mut Exec<'_>, poll: &Poll<'_>) -> Result<HashSet<String>, DbE
     Ok(inserted.into_iter().collect())
 }
 
+/// When a story was published, and where that comes from: its page's time, or `now`, the
+/// poll that first saw an undated story.
+fn dated(story: &Scraped, now: DateTime<FixedOffset>) -> (DateTime<FixedOffset>, Origin) {
+    match story.published {
+        Some(at) => (at, Origin::Page),
+        None => (now, Origin::FirstSeen),
+    }
+}
+
 /// What recording one sighting did.
 enum Recorded {
     New,
@@ -262,10 +267,7 @@ fn record_sighting(
 ) -> Result<Recorded, DbError> {
     let (section, link, now) = (poll.section, story.link.as_str(), poll.now);
     let now_unix = now.timestamp();
-    let (at, origin) = match story.published {
-        Some(at) => (at, Origin::Page),
-        None => (now, Origin::FirstSeen),
-    };
+    let (at, origin) = dated(story, now);
     // Insert first: a new item (all of them in a cold poll) costs one statement; only a
     // conflict reads the stored row.
     let (published, updated) = (at.to_rfc3339(), now.to_rfc3339());
