@@ -389,13 +389,24 @@ fn read_time(caps: &Captures<'_>) -> Option<NaiveTime> {
     let Some(hour) = number(caps, "h") else {
         return Some(NaiveTime::MIN);
     };
-    let hour = match (caps.name("mer").map(|m| m.as_str()), hour) {
+    let hour = on_24_hour_clock(caps.name("mer").map(|m| m.as_str()), hour);
+    NaiveTime::from_hms_opt(hour, number(caps, "mi")?, number(caps, "s").unwrap_or(0))
+}
+
+/// The words of a part of the day written before a time of the 12-hour clock (`下午3:05`).
+pub(crate) const MERIDIEMS: [&str; 8] = [
+    "上午", "凌晨", "早上", "清晨", "中午", "下午", "晚上", "傍晚",
+];
+
+/// `hour` on the 24-hour clock, when `meridiem` (one of [`MERIDIEMS`]) says which part of the
+/// day it is in: `下午3` is 15, `上午12` is 0.
+pub(crate) fn on_24_hour_clock(meridiem: Option<&str>, hour: u32) -> u32 {
+    match (meridiem, hour) {
         (Some("下午" | "晚上" | "傍晚"), h @ 1..=11) => h + 12,
         (Some("中午"), h @ 1..=10) => h + 12,
         (Some("上午" | "凌晨" | "早上" | "清晨"), 12) => 0,
         (_, h) => h,
-    };
-    NaiveTime::from_hms_opt(hour, number(caps, "mi")?, number(caps, "s").unwrap_or(0))
+    }
 }
 
 fn read_ymd(caps: &Captures<'_>) -> Option<Found> {

@@ -3,6 +3,7 @@
 //! the text right after the body.
 
 use super::dom::Dom;
+use crate::time::{MERIDIEMS, on_24_hour_clock};
 
 /// How much text after the headline is searched for the byline.
 const WINDOW_CHARS: usize = 600;
@@ -133,9 +134,9 @@ fn dates(text: &str) -> impl Iterator<Item = String> {
             // A date that a comma follows starts a sentence (`2025年2月9日，她…`), not a
             // byline.
             let in_sentence = rest.starts_with(['，', ',']);
-            let weekday = ["星期", "周", "週", "礼拜", "禮拜", "(星期", "（星期"]
-                .iter()
-                .any(|w| rest.starts_with(w));
+            let weekday = WEEKDAY_WORDS.iter().any(|w| rest.starts_with(w))
+                || rest.starts_with("(星期")
+                || rest.starts_with("（星期");
             if !weekday && !in_sentence {
                 start = end;
                 return Some(date);
@@ -178,10 +179,15 @@ struct Scan<'a> {
 }
 
 impl Scan<'_> {
-    fn spaces(&mut self) {
-        while self.chars.get(self.at).is_some_and(|c| c.is_whitespace()) {
+    /// Moves past the characters that pass `test`.
+    fn skip(&mut self, test: impl Fn(char) -> bool) {
+        while self.chars.get(self.at).is_some_and(|&c| test(c)) {
             self.at += 1;
         }
+    }
+
+    fn spaces(&mut self) {
+        self.skip(char::is_whitespace);
     }
 
     /// A number of `min..=max` ASCII digits.
@@ -239,28 +245,17 @@ fn date_at(chars: &[char], start: usize) -> Option<(String, usize)> {
     let mut out = format!("{year:04}-{month:02}-{day:02}");
     let date_end = scan.at;
     let save = scan.at;
-    while scan
-        .chars
-        .get(scan.at)
-        .is_some_and(|c| c.is_whitespace() || matches!(c, ',' | '，' | 'T'))
-    {
-        scan.at += 1;
-    }
-    // `2012年12月10日, 格林尼治标准时间10:41`: a GMT time on a Chinese page.
+    scan.skip(|c| c.is_whitespace() || matches!(c, ',' | '，' | 'T'));
     skip_weekday(&mut scan);
+    // `2012年12月10日, 格林尼治标准时间10:41`: a GMT time on a Chinese page.
     let utc = skip_words(&mut scan, &["格林尼治标准时间", "格林威治时间", "GMT"]);
     if !utc {
         skip_words(&mut scan, &["北京时间", "北京時間"]);
     }
     let time = (|| {
-        let half = meridiem(&mut scan);
+        let meridiem = MERIDIEMS.into_iter().find(|w| skip_words(&mut scan, &[w]));
         let hour = scan.number(1, 2).filter(|h| *h <= 23)?;
-        let hour = match half {
-            Some(Half::After) if (1..12).contains(&hour) => hour + 12,
-            Some(Half::Noon) if (1..=10).contains(&hour) => hour + 12,
-            Some(Half::Before) if hour == 12 => 0,
-            _ => hour,
-        };
+        let hour = on_24_hour_clock(meridiem, hour);
         scan.one_of(&[':', '：', '时', '時'])?;
         scan.spaces();
         let minute = scan.number(2, 2).filter(|m| *m <= 59)?;
@@ -340,13 +335,7 @@ fn english_date_at(chars: &[char], start: usize) -> Option<(String, usize)> {
     let year = scan.number(4, 4).filter(|y| (1900..2100).contains(y))?;
     let mut out = format!("{year:04}-{month:02}-{day:02}");
     let date_end = scan.at;
-    while scan
-        .chars
-        .get(scan.at)
-        .is_some_and(|c| c.is_whitespace() || matches!(c, ',' | '@' | '\u{a0}'))
-    {
-        scan.at += 1;
-    }
+    scan.skip(|c| c.is_whitespace() || matches!(c, ',' | '@' | '\u{a0}'));
     skip_words(&mut scan, &["at "]);
     let time = (|| {
         let hour = scan.number(1, 2).filter(|h| *h <= 23)?;
@@ -372,49 +361,25 @@ fn english_date_at(chars: &[char], start: usize) -> Option<(String, usize)> {
     Some((out, scan.at))
 }
 
+/// Words that name a day of the week, before the day (`星期日`, `週三`).
+const WEEKDAY_WORDS: [&str; 5] = ["星期", "礼拜", "禮拜", "週", "周"];
+
 /// The day of the week a date may carry before its time, in brackets or not: `星期日`,
 /// `礼拜一`, `週三`, `周五`, `(日)`.
 fn skip_weekday(scan: &mut Scan<'_>) {
     let save = scan.at;
     let open = scan.one_of(&['(', '（']).is_some();
     scan.spaces();
-    let named = skip_words(scan, &["星期", "礼拜", "禮拜", "週", "周"]);
+    let named = skip_words(scan, &WEEKDAY_WORDS);
     let day = scan
         .one_of(&['一', '二', '三', '四', '五', '六', '日', '天'])
         .is_some();
     let close = scan.one_of(&[')', '）']).is_some();
     // A bare `日` or `一` is a weekday only in brackets.
     if day && (named || open && close) && open == close {
-        scan.spaces();
-        while scan
-            .chars
-            .get(scan.at)
-            .is_some_and(|c| c.is_whitespace() || matches!(c, ',' | '，'))
-        {
-            scan.at += 1;
-        }
+        scan.skip(|c| c.is_whitespace() || matches!(c, ',' | '，'));
     } else {
         scan.at = save;
-    }
-}
-
-/// Which part of the day a time of the 12-hour clock is in.
-enum Half {
-    Before,
-    Noon,
-    After,
-}
-
-/// The half of the day written before a time (`下午3:05`, `上午 11:05`), skipped.
-fn meridiem(scan: &mut Scan<'_>) -> Option<Half> {
-    if skip_words(scan, &["上午", "凌晨", "早上", "清晨"]) {
-        Some(Half::Before)
-    } else if skip_words(scan, &["中午"]) {
-        Some(Half::Noon)
-    } else if skip_words(scan, &["下午", "晚上", "傍晚"]) {
-        Some(Half::After)
-    } else {
-        None
     }
 }
 

@@ -378,12 +378,11 @@ impl<'a> Dom<'a> {
             for inner in card..self.elements[card].end {
                 self.elements[inner].card = true;
             }
-            let mut at = self.elements[card].parent;
+            let mut at = Some(card);
             while let Some(i) = at {
                 self.elements[i].card_prose += prose;
                 at = self.elements[i].parent;
             }
-            self.elements[card].card_prose += prose;
         }
     }
 

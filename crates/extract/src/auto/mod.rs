@@ -175,10 +175,9 @@ pub fn extract(document: &Html, url: &Url) -> AutoPage {
     let article = match (&headline, &body) {
         (Some(headline), Some(body))
             if headline.element.is_some()
-                && (!is_names(&headline.text) || body::is_the_page(&dom, body))
-                && (!is_name(&headline.text)
-                    || has_byline_time(&dom, headline, body)
-                    || body::is_the_page(&dom, body)) =>
+                && (body::is_the_page(&dom, body)
+                    || !is_names(&headline.text)
+                        && (!is_name(&headline.text) || has_byline_time(&dom, headline, body))) =>
         {
             let mut found = article(document, &dom, &meta, headline, body);
             found.next = crate::pager::next_page(document, url).map(String::from);

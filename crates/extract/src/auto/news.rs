@@ -157,12 +157,12 @@ pub fn chrome(dom: &Dom<'_>, index: usize) -> Option<Chrome> {
         if matches!(e.name(), "body" | "html") || dom.elements[i].chars * 2 >= page_chars {
             return None;
         }
-        if matches!(e.name(), "footer" | "nav")
-            || names(e).any(|w| FRAME_NAMES.contains(&w.as_str()))
-        {
+        let words: Vec<String> = names(e).collect();
+        let named = |list: &[&str]| words.iter().any(|w| list.contains(&w.as_str()));
+        if matches!(e.name(), "footer" | "nav") || named(&FRAME_NAMES) {
             return Some(Chrome::Frame);
         }
-        if names(e).any(|w| AD_NAMES.contains(&w.as_str())) {
+        if named(&AD_NAMES) {
             return Some(Chrome::Advertising);
         }
         at = dom.elements[i].parent;
